@@ -1,0 +1,183 @@
+"""`rag` command line: a thin shell over `rag.pipeline.Pipeline` (formatting and exit codes only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+import rag  # noqa: F401  (sets the offline environment before anything else loads)
+from rag.errors import RagError
+from rag.models import Filters, SkippedItem
+from rag.settings import Settings
+
+app = typer.Typer(help="Newsroom question answering with verified citations.", no_args_is_help=True, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_ERROR = 2  # a clear, expected failure (bad input, missing path, Chroma unreachable)
+EXIT_SKIPPED = 3  # ingest finished but skipped some files or lines
+
+IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Index directory (default: RAG_INDEX_DIR or ./index)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text")]
+AsOfOption = Annotated[Optional[str], typer.Option("--as-of", help="Only sources published on or before YYYY-MM-DD")]
+
+
+def settings_for(index: Path | None) -> Settings:
+    try:
+        return Settings(index_dir=index) if index else Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        fail(f"invalid configuration: {problems}")
+
+
+def pipeline_for(index: Path | None):
+    from rag.pipeline import Pipeline
+
+    return Pipeline(settings_for(index))
+
+
+def fail(message: str, as_json: bool = False) -> None:
+    if as_json:
+        print(json.dumps({"error": {"message": message}}))
+    else:
+        err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def make_filters(as_of: str | None, sources: list[str] | None = None) -> Filters | None:
+    if not as_of and not sources:
+        return None
+    try:
+        return Filters(as_of=dt.date.fromisoformat(as_of) if as_of else None, sources=sources or None)
+    except ValueError:
+        raise RagError(f"--as-of must be a date like 2026-02-02, not {as_of!r}") from None
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (default: sources/)")] = None,
+    index: IndexOption = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove indexed sources not found under PATHS")] = False,
+) -> None:
+    """Add new and changed sources to the index (unchanged ones are skipped)."""
+    try:
+        pipeline = pipeline_for(index)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} sources"),
+                      TimeElapsedColumn(), console=err, transient=True) as progress:
+            task = progress.add_task("Ingesting", total=None)
+
+            def on_progress(item) -> None:
+                if isinstance(item, SkippedItem):
+                    where = f"{item.path}:{item.line}" if item.line else item.path
+                    progress.console.print(f"[yellow]skipped[/] {where}: {item.reason}", highlight=False)
+                progress.advance(task)
+
+            report = pipeline.ingest(paths or None, prune=prune, on_progress=on_progress)
+    except RagError as exc:
+        fail(str(exc))
+    out.print(
+        f"added {report.added} · updated {report.updated} · unchanged {report.unchanged} · removed {report.removed} · "
+        f"skipped {len(report.skipped)} · {report.chunks} chunks in the index ({report.chunks_written} written) · "
+        f"{report.seconds:.1f} s"
+    )
+    if report.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+@app.command()
+def search(
+    question: str,
+    index: IndexOption = None,
+    k: Annotated[int, typer.Option("-k", help="How many chunks")] = 5,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the chunks hybrid retrieval finds for QUESTION, with scores and metadata."""
+    try:
+        hits = pipeline_for(index).retrieve(question, make_filters(as_of), k=k)
+    except RagError as exc:
+        fail(str(exc), as_json)
+    if as_json:
+        print(json.dumps([h.model_dump(mode="json") for h in hits], ensure_ascii=False, indent=2))
+        return
+    for rank, hit in enumerate(hits, 1):
+        c = hit.chunk
+        where = escape(f"{c.outlet or '?'} · {c.published or 'undated'} · {c.source_id} [{c.start}:{c.end}]")
+        ranks = f"dense #{hit.dense_rank or '-'}, bm25 #{hit.keyword_rank or '-'}"
+        out.print(f"[bold]{rank}.[/] {hit.score:.4f} ({ranks}) [cyan]{escape(c.title)}[/] · {where}", highlight=False)
+        out.print("   " + " ".join(c.text.split())[:300], highlight=False, markup=False)
+
+
+@app.command()
+def sources(index: IndexOption = None, as_json: JsonOption = False) -> None:
+    """List what is indexed."""
+    try:
+        listed = pipeline_for(index).sources()
+    except RagError as exc:
+        fail(str(exc), as_json)
+    if as_json:
+        print(json.dumps([s.model_dump(mode="json") for s in listed], ensure_ascii=False, indent=2))
+        return
+    for s in listed:
+        details = escape(f"{s.outlet or '?'} · {s.published or 'undated'} · {s.kind} · {s.chunks} chunks")
+        out.print(f"{escape(s.source_id)}  [cyan]{escape(s.title)}[/] · {details}", highlight=False)
+    out.print(f"{len(listed)} sources, {sum(s.chunks for s in listed)} chunks")
+
+
+@app.command()
+def ask(
+    question: str,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+    as_of: AsOfOption = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Only this source id (repeatable)")] = None,
+) -> None:
+    """Answer QUESTION from the indexed sources, with numbered citations."""
+    try:
+        answer = pipeline_for(index).ask(question, filters=make_filters(as_of, source))
+    except RagError as exc:
+        fail(str(exc), as_json)
+    if as_json:
+        print(answer.model_dump_json(indent=2))
+        return
+    out.print(answer.answer, highlight=False, markup=False)
+    for c in answer.citations:
+        link = f" · {c.url}" if c.url else ""
+        out.print(f"  [{c.n}] {c.title} · {c.outlet or '?'} · {c.published or 'undated'}{link}", highlight=False, markup=False)
+        out.print(f"      “{' '.join(c.quote.split())}”", highlight=False, markup=False)
+    if not answer.answerable and answer.related:
+        out.print("Closest passages:", highlight=False)
+        for p in answer.related[:3]:
+            out.print(f"  - {p.title}: {' '.join(p.text.split())[:200]}", highlight=False, markup=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Bind address (default RAG_HOST or 127.0.0.1)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default RAG_PORT or 8000)")] = None,
+    index: IndexOption = None,
+) -> None:
+    """Serve the chat UI and the HTTP API."""
+    import uvicorn
+    from ui.server import build_app
+
+    settings = settings_for(index)
+    host, port = host or settings.host, port or settings.port
+    try:
+        application = build_app(settings, host=host)
+    except RagError as exc:
+        fail(str(exc))
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    sys.exit(app())

@@ -1,0 +1,169 @@
+"""The SQLite record of what is indexed: each source's cleaned text and metadata, and its chunks.
+
+It is the source of truth for "what is indexed": a chunk counts only once its source's row is committed
+here, so readers never see a half-written source, and ingest compares content hashes against it to stay
+incremental. Chroma holds the vectors; `rag.keyword` rebuilds BM25 from these rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from rag.models import Chunk, Source, SourceInfo
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    source_id TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, outlet TEXT, url TEXT,
+    published TEXT, authors TEXT NOT NULL, path TEXT NOT NULL, content_hash TEXT NOT NULL,
+    text TEXT NOT NULL, rows TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, source_id TEXT NOT NULL REFERENCES sources(source_id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, row INTEGER, text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source_id);
+"""
+
+_SOURCE_COLUMNS = "source_id, kind, title, outlet, url, published, authors, path, content_hash"
+_CHUNK_SELECT = """
+SELECT c.chunk_id, c.source_id, c.text, c.start, c."end", c.position, c.row,
+       s.kind, s.title, s.outlet, s.url, s.published
+FROM chunks c JOIN sources s USING (source_id)
+"""
+
+
+def _chunk(row) -> Chunk:
+    cid, sid, text, start, end, position, row_no, kind, title, outlet, url, published = row
+    return Chunk(
+        chunk_id=cid, source_id=sid, text=text, start=start, end=end, position=position, row=row_no,
+        kind=kind, title=title, outlet=outlet, url=url, published=dt.date.fromisoformat(published) if published else None,
+    )
+
+
+class DocStore:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # One connection shared by API worker threads; SQLite serialises, the lock keeps cursors apart.
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- meta -----------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        """Bumped by every committed change; readers compare it to know their caches are stale."""
+        return int(self.get_meta("generation") or 0)
+
+    # --- writes (each one transaction) ---------------------------------------------------------------
+    def replace_source(self, source: Source, chunks: list[Chunk]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM sources WHERE source_id = ?", (source.source_id,))
+                self._db.execute(
+                    f"INSERT INTO sources ({_SOURCE_COLUMNS}, text, rows) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        source.source_id, source.kind, source.title, source.outlet, source.url,
+                        source.published.isoformat() if source.published else None, json.dumps(source.authors),
+                        source.path, source.content_hash, source.text, json.dumps(source.rows),
+                    ),
+                )
+                self._db.executemany(
+                    'INSERT INTO chunks (chunk_id, source_id, position, start, "end", row, text) VALUES (?,?,?,?,?,?,?)',
+                    [(c.chunk_id, c.source_id, c.position, c.start, c.end, c.row, c.text) for c in chunks],
+                )
+                self._bump()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def remove_sources(self, source_ids: Iterable[str]) -> None:
+        ids = list(source_ids)
+        if not ids:
+            return
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("DELETE FROM sources WHERE source_id = ?", [(i,) for i in ids])
+            self._bump()
+            self._db.execute("COMMIT")
+
+    def _bump(self) -> None:
+        self._db.execute(
+            "INSERT INTO meta VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    # --- reads ----------------------------------------------------------------------------------------
+    def hashes(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT source_id, content_hash FROM sources"))
+
+    def chunk_ids(self, source_id: str | None = None) -> list[str]:
+        with self._lock:
+            if source_id is None:
+                return [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks")]
+            return [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE source_id = ?", (source_id,))]
+
+    def count_chunks(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    def all_chunks(self) -> list[Chunk]:
+        with self._lock:
+            return [_chunk(r) for r in self._db.execute(_CHUNK_SELECT + " ORDER BY c.chunk_id")]
+
+    def get_chunks(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        with self._lock:
+            rows = self._db.execute(_CHUNK_SELECT + f" WHERE c.chunk_id IN ({marks})", chunk_ids).fetchall()
+        return {r[0]: _chunk(r) for r in rows}
+
+    def sources(self) -> list[SourceInfo]:
+        query = f"""SELECT {', '.join('s.' + c.strip() for c in _SOURCE_COLUMNS.split(','))},
+                           LENGTH(s.text), (SELECT COUNT(*) FROM chunks c WHERE c.source_id = s.source_id)
+                    FROM sources s ORDER BY s.published DESC, s.title"""
+        with self._lock:
+            rows = self._db.execute(query).fetchall()
+        return [
+            SourceInfo(
+                source_id=r[0], kind=r[1], title=r[2], outlet=r[3], url=r[4], published=r[5],
+                authors=json.loads(r[6]), path=r[7], content_hash=r[8], chars=r[9], chunks=r[10],
+            )
+            for r in rows
+        ]
+
+    def source(self, source_id: str) -> Source | None:
+        with self._lock:
+            r = self._db.execute(
+                f"SELECT {_SOURCE_COLUMNS}, text, rows FROM sources WHERE source_id = ?", (source_id,)
+            ).fetchone()
+        if r is None:
+            return None
+        return Source(
+            source_id=r[0], kind=r[1], title=r[2], outlet=r[3], url=r[4], published=r[5],
+            authors=json.loads(r[6]), path=r[7], content_hash=r[8], text=r[9], rows=[tuple(x) for x in json.loads(r[10])],
+        )

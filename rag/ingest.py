@@ -1,0 +1,133 @@
+"""Incremental, idempotent, crash-safe ingestion: sources → chunks → embeddings → Chroma + docstore.
+
+Write order for each new or changed source, chosen so a crash at any point leaves nothing visible
+half-way and nothing duplicated once ingest is re-run:
+  1. add the new chunks' vectors to Chroma (ids are content-derived, so a retry writes the same ids);
+  2. commit the source and its chunks to the docstore in one transaction (readers see it from here on);
+  3. delete the source's previous chunk ids from Chroma.
+Every run first reconciles: Chroma ids the docstore does not know (left by a crash between 1 and 2, or
+2 and 3) are deleted, and a source whose vectors are missing in Chroma is re-embedded.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+from rag.chunking import chunk_source
+from rag.docstore import DocStore
+from rag.embedding import MiniLMEmbedding
+from rag.errors import SourcePathMissing
+from rag.keyword import KeywordIndex
+from rag.models import Chunk, IngestReport, SkippedItem, Source
+from rag.settings import Settings
+from rag.sources import load_sources
+from rag.store import VectorStore
+
+ProgressCallback = Callable[[Source | SkippedItem], None]
+
+
+@contextmanager
+def ingest_lock(index_dir: Path):
+    """One ingest per index at a time; the OS drops the lock if the process dies."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / "ingest.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def reconcile(docs: DocStore, vectors: VectorStore) -> set[str]:
+    """Delete orphan vectors; return ids of sources whose vectors are incomplete (to be rewritten)."""
+    in_chroma = vectors.all_ids()
+    known = set(docs.chunk_ids())
+    orphans = sorted(in_chroma - known)
+    if orphans:
+        vectors.delete(orphans)
+    missing = known - in_chroma
+    return {chunk_id.split("::", 1)[0] for chunk_id in missing}
+
+
+class Ingester:
+    def __init__(self, settings: Settings, docs: DocStore, vectors: VectorStore, embedder: MiniLMEmbedding):
+        self.settings, self.docs, self.vectors, self.embedder = settings, docs, vectors, embedder
+
+    def run(self, paths: Iterable[Path], prune: bool = False, on_progress: ProgressCallback | None = None) -> IngestReport:
+        paths = [Path(p) for p in paths]
+        for path in paths:
+            if not path.exists():
+                raise SourcePathMissing(f"no such file or directory: {path}")
+        started = time.perf_counter()
+        report = IngestReport()
+        with ingest_lock(self.settings.index_dir):
+            stale = reconcile(self.docs, self.vectors)
+            known = self.docs.hashes()
+            seen: dict[str, str] = {}
+            pending: list[tuple[Source, list[Chunk]]] = []
+            for item in load_sources(paths):
+                if on_progress:
+                    on_progress(item)
+                if isinstance(item, SkippedItem):
+                    report.skipped.append(item)
+                    continue
+                if item.source_id in seen:
+                    report.skipped.append(
+                        SkippedItem(path=item.path, reason=f"duplicate source id {item.source_id!r} (first seen in {seen[item.source_id]})")
+                    )
+                    continue
+                seen[item.source_id] = item.path
+                if known.get(item.source_id) == item.content_hash and item.source_id not in stale:
+                    report.unchanged += 1
+                    continue
+                if item.source_id in known:
+                    report.updated += 1
+                else:
+                    report.added += 1
+                pending.append((item, chunk_source(item, self.settings.chunk_size, self.settings.chunk_overlap)))
+                if sum(len(c) for _, c in pending) >= self.settings.embed_batch_size * 8:
+                    report.chunks_written += self._write(pending)
+                    pending = []
+            report.chunks_written += self._write(pending)
+            if prune:
+                gone = sorted(set(known) - set(seen))
+                for source_id in gone:
+                    old = self.docs.chunk_ids(source_id)
+                    self.docs.remove_sources([source_id])
+                    self.vectors.delete(old)
+                report.removed = len(gone)
+            self.refresh_keyword_index()
+        report.chunks = self.docs.count_chunks()
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    def _write(self, pending: list[tuple[Source, list[Chunk]]]) -> int:
+        if not pending:
+            return 0
+        texts = [chunk.text for _, chunks in pending for chunk in chunks]
+        vectors = self.embedder.embed_texts(texts)
+        offset = 0
+        for source, chunks in pending:
+            own = vectors[offset : offset + len(chunks)]
+            offset += len(chunks)
+            old = set(self.docs.chunk_ids(source.source_id))
+            new = {c.chunk_id for c in chunks}
+            # Same ids only when the content is unchanged but its vectors went missing: rewrite them whole.
+            self.vectors.delete(sorted(old & new))
+            self.vectors.add(chunks, own)
+            self.docs.replace_source(source, chunks)
+            self.vectors.delete(sorted(old - new))
+        return len(texts)
+
+    def refresh_keyword_index(self) -> KeywordIndex:
+        directory = self.settings.index_dir / "bm25"
+        generation = self.docs.generation()
+        index = KeywordIndex.load(directory, generation)
+        if index is None:
+            index = KeywordIndex.build(self.docs.all_chunks(), generation)
+            index.save(directory)
+        return index

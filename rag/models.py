@@ -1,0 +1,150 @@
+"""Typed data passed between pipeline stages: sources → chunks → scored chunks → answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SourceKind = Literal["article", "dataset"]
+
+
+class SourceMeta(BaseModel):
+    """What a citation needs to name a source."""
+
+    source_id: str
+    kind: SourceKind = "article"
+    title: str
+    outlet: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+    authors: list[str] = Field(default_factory=list)
+    path: str = ""
+    content_hash: str = ""
+
+
+class Source(SourceMeta):
+    """A loaded, cleaned document. Chunk offsets index into `text`."""
+
+    text: str
+    # For datasets: one (row_number, start, end) per row; each row is its own citable unit.
+    rows: list[tuple[int, int, int]] = Field(default_factory=list)
+
+
+class SourceInfo(SourceMeta):
+    """An indexed source as listed by `rag sources` / `GET /v1/sources`."""
+
+    chunks: int = 0
+    chars: int = 0
+
+
+class Chunk(BaseModel):
+    """A span of a source's text: `text == source.text[start:end]`."""
+
+    chunk_id: str
+    source_id: str
+    text: str
+    start: int
+    end: int
+    position: int = 0
+    row: int | None = None  # dataset row number (1-based), None for article text
+    kind: SourceKind = "article"
+    title: str = ""
+    outlet: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+
+
+class ScoredChunk(BaseModel):
+    chunk: Chunk
+    score: float
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    dense_score: float | None = None
+
+
+class Filters(BaseModel):
+    """Metadata filters for retrieval. Dates are inclusive."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[str] | None = None
+    outlets: list[str] | None = None
+    published_after: dt.date | None = None
+    published_before: dt.date | None = None
+    as_of: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> Filters:
+        if self.published_after and self.published_before and self.published_after > self.published_before:
+            raise ValueError("published_after is later than published_before")
+        return self
+
+    def latest_date(self) -> dt.date | None:
+        dates = [d for d in (self.published_before, self.as_of) if d]
+        return min(dates) if dates else None
+
+    def is_empty(self) -> bool:
+        return not (self.sources or self.outlets or self.published_after or self.latest_date())
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["user", "assistant", "system"]
+    content: str
+
+
+class Passage(BaseModel):
+    """A retrieved passage shown next to a refusal ("the closest I found")."""
+
+    source_id: str
+    title: str
+    outlet: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+class Citation(BaseModel):
+    n: int
+    source_id: str
+    title: str
+    outlet: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+    quote: str  # exactly source.text[start:end]
+    start: int
+    end: int
+    score: float
+
+
+class Answer(BaseModel):
+    question: str
+    answer: str
+    answerable: bool
+    citations: list[Citation] = Field(default_factory=list)
+    related: list[Passage] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    backend: str = "extractive"
+
+
+class SkippedItem(BaseModel):
+    path: str
+    line: int | None = None
+    reason: str
+
+
+class IngestReport(BaseModel):
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0
+    chunks_written: int = 0
+    seconds: float = 0.0
+    skipped: list[SkippedItem] = Field(default_factory=list)

@@ -1,0 +1,70 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates fused by reciprocal rank.
+
+Only chunks the docstore has committed are returned, so a source being ingested right now is either
+wholly visible or not at all.
+"""
+
+from __future__ import annotations
+
+from rag.docstore import DocStore
+from rag.embedding import MiniLMEmbedding
+from rag.keyword import KeywordIndex
+from rag.models import Chunk, Filters, ScoredChunk
+from rag.settings import Settings
+from rag.store import VectorStore
+
+
+def passes(chunk: Chunk, filters: Filters | None) -> bool:
+    if filters is None:
+        return True
+    if filters.sources and chunk.source_id not in filters.sources:
+        return False
+    if filters.outlets and (chunk.outlet or "") not in filters.outlets:
+        return False
+    if filters.published_after and (chunk.published is None or chunk.published < filters.published_after):
+        return False
+    latest = filters.latest_date()
+    if latest and (chunk.published is None or chunk.published > latest):
+        return False
+    return True
+
+
+def fuse(rankings: list[list[str]], rrf_k: int) -> dict[str, float]:
+    """Reciprocal rank fusion: each list adds 1 / (rrf_k + rank) for every id it ranks."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, chunk_id in enumerate(ranking, 1):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (rrf_k + rank)
+    return scores
+
+
+class Retriever:
+    def __init__(self, settings: Settings, docs: DocStore, vectors: VectorStore, embedder: MiniLMEmbedding, keyword: KeywordIndex):
+        self.settings, self.docs, self.vectors, self.embedder = settings, docs, vectors, embedder
+        self.keyword = keyword
+
+    def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None) -> list[ScoredChunk]:
+        k = k or self.settings.top_k
+        n = max(self.settings.candidates, k)
+        dense = self.vectors.query(self.embedder.embed_query(question), n, filters)
+        lexical = self.keyword.search(question, n, filters)
+        dense_ids = [cid for cid, _ in dense]
+        lexical_ids = [cid for cid, _ in lexical]
+        fused = fuse([dense_ids, lexical_ids], self.settings.rrf_k)
+        chunks = self.docs.get_chunks(list(fused))
+        dense_rank = {cid: r for r, cid in enumerate(dense_ids, 1)}
+        lexical_rank = {cid: r for r, cid in enumerate(lexical_ids, 1)}
+        dense_score = dict(dense)
+        results = [
+            ScoredChunk(
+                chunk=chunks[cid],
+                score=score,
+                dense_rank=dense_rank.get(cid),
+                keyword_rank=lexical_rank.get(cid),
+                dense_score=dense_score.get(cid),
+            )
+            for cid, score in fused.items()
+            if cid in chunks and passes(chunks[cid], filters)
+        ]
+        results.sort(key=lambda s: (-s.score, s.chunk.chunk_id))
+        return results[:k]

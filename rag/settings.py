@@ -1,0 +1,82 @@
+"""The one configuration object. Every setting comes from the environment (prefix `RAG_`) or `.env`.
+
+Build it once at start-up (`Settings()`) and pass it down; nothing else in the project reads the
+environment for configuration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbedModelName = Literal["minilm-l6-int8"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    # Where things live
+    sources_dir: Path = Field(Path("sources"), description="Curated corpus ingested by default")
+    index_dir: Path = Field(Path("index"), description="Embedded Chroma + keyword index directory")
+    chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of the embedded store")
+    collection: str = Field("newsroom", description="Chroma collection name")
+
+    # Chunking and embedding (stored with the index: a mismatch refuses to query)
+    embed_model: EmbedModelName = Field("minilm-l6-int8", description="Embedding model shipped in a pip package")
+    embed_batch_size: int = Field(64, ge=1, le=1024, description="Texts per embedding batch")
+    chunk_size: int = Field(256, ge=32, le=2048, description="Chunk size in cl100k_base tokens")
+    chunk_overlap: int = Field(32, ge=0, le=512, description="Token overlap between neighbouring chunks")
+
+    # Retrieval and answering
+    top_k: int = Field(8, ge=1, le=100, description="Passages handed to the answerer")
+    candidates: int = Field(40, ge=1, le=500, description="Candidates taken from each retriever before fusion")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant")
+    min_evidence: float = Field(0.35, ge=0, le=1, description="Evidence score below which the answerer refuses")
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted")
+
+    # Optional generative backend (any OpenAI-compatible endpoint)
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL; unset = extractive answers")
+    llm_model: str | None = Field(None, description="Model name sent to the LLM endpoint")
+    llm_api_key: SecretStr | None = Field(None, description="API key for the LLM endpoint")
+    llm_timeout_s: float = Field(30.0, gt=0, description="LLM request timeout; on timeout the extractive answer is used")
+
+    # Server
+    host: str = Field("127.0.0.1", description="Bind address of `rag serve`")
+    port: int = Field(8000, ge=1, le=65535, description="Port of `rag serve`")
+    api_keys: SecretStr | None = Field(None, description="Comma-separated bearer keys for /v1/*; unset = loopback only")
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("RAG_SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
+        description="Slack app signing secret (env SLACK_SIGNING_SECRET)",
+    )
+    max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted")
+    rate_limit_per_minute: int = Field(120, ge=1, description="Requests per minute per API key (or client)")
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _chroma_url_is_http(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("RAG_CHROMA_URL must look like http://host:port")
+        return value.rstrip("/")
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_size(cls, value: int, info) -> int:
+        size = info.data.get("chunk_size", 256)
+        if value >= size:
+            raise ValueError("chunk_overlap must be smaller than chunk_size")
+        return value
+
+    def api_key_list(self) -> list[str]:
+        if self.api_keys is None:
+            return []
+        return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)

@@ -1,0 +1,82 @@
+"""The `rag` console script, run as a user runs it (a real subprocess)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+RAG = shutil.which("rag") or str(Path(sys.executable).parent / "rag")
+
+
+def rag(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([RAG, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory) -> Path:
+    index = tmp_path_factory.mktemp("cli-index")
+    done = rag("ingest", "sources", "--index", str(index))
+    assert done.returncode == 0, done.stderr
+    assert "added 2 · updated 0 · unchanged 0 · removed 0 · skipped 0 · 26 chunks" in done.stdout
+    return index
+
+
+def test_reingest_reports_unchanged(cli_index):
+    done = rag("ingest", "--index", str(cli_index))
+    assert done.returncode == 0
+    assert "added 0 · updated 0 · unchanged 2" in done.stdout
+
+
+def test_search_ranks_the_blame_quote_in_the_top_3(cli_index):
+    done = rag("search", "who did Pakistan blame for the attacks?", "--index", str(cli_index), "-k", "3", "--json")
+    assert done.returncode == 0, done.stderr
+    hits = json.loads(done.stdout)
+    assert len(hits) == 3
+    assert any("India is behind these attacks" in h["chunk"]["text"] for h in hits)
+
+
+def test_sources_lists_what_is_indexed(cli_index):
+    listed = json.loads(rag("sources", "--index", str(cli_index), "--json").stdout)
+    assert {(s["source_id"], s["chunks"]) for s in listed} == {
+        ("balochistan-attacks-pakistan-promises", 10),
+        ("balochistan-figures", 16),
+    }
+    assert "2 sources, 26 chunks" in rag("sources", "--index", str(cli_index)).stdout
+
+
+def test_missing_path_is_one_clear_line_without_traceback(tmp_path):
+    done = rag("ingest", str(tmp_path / "nope"), "--index", str(tmp_path / "i"))
+    assert done.returncode == 2
+    assert "no such file or directory" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_unreachable_chroma_server_is_one_clear_line(tmp_path):
+    done = subprocess.run(
+        [RAG, "sources", "--index", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120,
+        env={**__import__("os").environ, "RAG_CHROMA_URL": "http://127.0.0.1:9"},
+    )
+    assert done.returncode == 2
+    assert "cannot reach Chroma at http://127.0.0.1:9" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_skipped_files_are_named_and_change_the_exit_code(tmp_path):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "good.txt").write_text("The port of Gwadar is on the Arabian Sea.")
+    (folder / "bad.jsonl").write_text('{"id": "x", "text": "fine"}\n{oops\n')
+    done = rag("ingest", str(folder), "--index", str(tmp_path / "i"))
+    assert done.returncode == 3
+    assert "bad.jsonl:2" in done.stderr
+    assert "added 2" in done.stdout
+
+
+def test_bad_as_of_date_is_a_clear_error(cli_index):
+    done = rag("search", "attacks", "--index", str(cli_index), "--as-of", "yesterday")
+    assert done.returncode == 2 and "--as-of must be a date" in done.stderr
