@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -179,5 +178,11 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="info")
 
 
-def main() -> None:  # pragma: no cover - console entry
-    sys.exit(app())
+def _register_eval() -> None:
+    # The eval suite is a separate package (evals/); the CLI only mounts its command.
+    from evals.cli import eval_command
+
+    app.command("eval", help="Run the gold question set through ask() and gate on factuality metrics.")(eval_command)
+
+
+_register_eval()
