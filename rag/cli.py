@@ -83,6 +83,10 @@ def ingest(
             report = pipeline.ingest(paths or None, prune=prune, on_progress=on_progress)
     except RagError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        # Safe by design: committed sources stay, the next run reconciles and carries on.
+        err.print("interrupted: sources committed so far are kept; run `rag ingest` again to finish")
+        raise typer.Exit(130) from None
     out.print(
         f"added {report.added} · updated {report.updated} · unchanged {report.unchanged} · removed {report.removed} · "
         f"skipped {len(report.skipped)} · {report.chunks} chunks in the index ({report.chunks_written} written) · "
@@ -175,7 +179,7 @@ def serve(
         application = build_app(settings, host=host)
     except RagError as exc:
         fail(str(exc))
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)  # the API logs JSON lines
 
 
 def _register_eval() -> None:

