@@ -151,8 +151,8 @@ def _names_ok(body: str, cited: list[Citation], passages: list[ScoredChunk], que
     if any(code.lower() not in support for code in CODE.findall(body)):
         return False
     unquoted = _QUOTE.sub(" ", body)  # quotations were already checked word for word
-    if not re.search(r"[A-Z]", unquoted[1:]):
-        return True  # no capitalised word after the first: nothing that could be a name
+    if not re.search(r"[A-Z]", unquoted):
+        return True  # no capital letter: nothing that could be a name
     doc = parse(nlp, unquoted)
     dated = {i for m in find_dates(unquoted) for i in range(m.start, m.end)}  # "February" is checked as a date
     names = [t for e in doc.ents if e.label_ in _NAME_LABELS for t in e if t.is_alpha and not t.is_stop]

@@ -88,6 +88,11 @@ def test_a_name_must_come_from_the_quote(nlp, passages):
     assert check_answer(right, passages, nlp=nlp).answerable
 
 
+def test_a_name_opening_the_answer_is_checked_too(nlp, passages):
+    wrong = answer("Norway was behind the attacks [1].", cite(1, BLAMED), question="Who was behind the attacks?")
+    assert not check_answer(wrong, passages, nlp=nlp).answerable
+
+
 def test_names_from_the_question_are_allowed_when_the_cited_passage_has_them(nlp, passages):
     given = answer("Pakistan blamed India [1].", cite(1, BLAMED), question="Who did Pakistan blame?")
     assert check_answer(given, passages, nlp=nlp).answerable
