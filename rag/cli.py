@@ -171,6 +171,7 @@ def serve(
 ) -> None:
     """Serve the chat UI and the HTTP API."""
     import uvicorn
+
     from ui.server import build_app
 
     settings = settings_for(index)
