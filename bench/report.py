@@ -47,27 +47,43 @@ def provenance(data: dict) -> str:
 
 
 def targets(r: dict) -> list[str]:
+    """One row per target of issue 7. A figure measured on a smaller index is shown with its size but
+    never judged against a full-archive target."""
     rows = ["| target | measured | status |", "|---|---|---|"]
 
-    def row(name: str, value: str | None, ok: bool | None) -> None:
-        status = "not measured here" if value is None else ("met" if ok else "**not met**")
-        rows.append(f"| {name} | {value or '–'} | {status} |")
+    def row(name: str, value: str | None, ok: bool | None, full: bool, scope: str) -> None:
+        if value is None:
+            rows.append(f"| {name} | – | not measured here |")
+        elif not full:
+            rows.append(f"| {name} | {value} on {scope} | full archive not measured here |")
+        else:
+            rows.append(f"| {name} | {value} | {'met' if ok else '**not met**'} |")
 
-    query, ingest, http = r.get("query"), r.get("ingest"), r.get("http")
-    full_query = query and query.get("sources", 0) >= FULL_ARCHIVE_ARTICLES
-    ask = (query or {}).get("single", {}).get("ask")
-    row("warm ask() p50 ≤ 30 ms (full archive)", f"{ask['p50']:.1f} ms" if full_query and ask else None, ask and ask["p50"] <= 30)
-    row("warm ask() p95 ≤ 100 ms (full archive)", f"{ask['p95']:.1f} ms" if full_query and ask else None, ask and ask["p95"] <= 100)
-    full_ingest = ingest and ingest["articles"] >= FULL_ARCHIVE_ARTICLES
-    ours = (ingest or {}).get("summary", {}).get("ours-embedded", {})
+    query, ingest, http = r.get("query") or {}, r.get("ingest") or {}, r.get("http") or {}
+    q_scope = f"{query.get('sources')} articles"
+    full_query = query.get("sources", 0) >= FULL_ARCHIVE_ARTICLES
+    ask = query.get("single", {}).get("ask")
+    if ask:
+        row("warm ask() p50 ≤ 30 ms (full archive)", f"{ask['p50']:.1f} ms (first run {ask['first_run']['p50']:.0f} ms)",
+            ask["p50"] <= 30, full_query, q_scope)
+        row("warm ask() p95 ≤ 100 ms (full archive)", f"{ask['p95']:.1f} ms (first run {ask['first_run']['p95']:.0f} ms)",
+            ask["p95"] <= 100, full_query, q_scope)
+    else:
+        row("warm ask() p50 ≤ 30 ms / p95 ≤ 100 ms (full archive)", None, None, False, "")
+    i_scope = f"{ingest.get('articles')} articles"
+    full_ingest = ingest.get("articles", 0) >= FULL_ARCHIVE_ARTICLES
+    ours = ingest.get("summary", {}).get("ours-embedded", {})
     seconds = ours.get("seconds", {}).get("median")
-    row("full-archive ingest ≤ 5 min", f"{seconds / 60:.1f} min" if full_ingest and seconds else None, seconds and seconds <= 300)
+    rate = ours.get("chunks_per_second", {}).get("median")
+    row("full-archive ingest ≤ 5 min", f"{seconds / 60:.1f} min ({rate} chunks/s)" if seconds else None,
+        seconds and seconds <= 300, full_ingest, i_scope)
     cli = ours.get("cli_unchanged_seconds", {}).get("median")
-    row("unchanged re-ingest ≤ 10 s (`rag ingest`, full archive)", f"{cli:.1f} s" if full_ingest and cli else None, cli and cli <= 10)
-    peak = (http or {}).get("server_rss_mb", {}).get("peak")
-    row("serving RSS ≤ 1.5 GB (full archive)", f"{peak:.0f} MB" if full_query and peak else None, peak and peak <= 1536)
-    ratio = (query or {}).get("ratio_ours_over_baseline", {}).get("retrieve_p50")
-    row("retrieval ≥ 2× faster than the baseline (p50 ratio ≤ 0.5)", f"{ratio:.2f}" if ratio else None, ratio and ratio <= 0.5)
+    row("unchanged re-ingest ≤ 10 s (`rag ingest`, full archive)", f"{cli:.1f} s" if cli else None, cli and cli <= 10, full_ingest, i_scope)
+    peak = http.get("server_rss_mb", {}).get("peak")
+    row("serving RSS ≤ 1.5 GB (full archive)", f"{peak:.0f} MB" if peak else None, peak and peak <= 1536, full_query, q_scope)
+    ratio = query.get("ratio_ours_over_baseline", {}).get("retrieve_p50")
+    row("retrieval ≥ 2× faster than the baseline (p50 ratio ≤ 0.5)", f"{ratio:.2f}" if ratio else None, ratio and ratio <= 0.5,
+        True, q_scope)
     return rows
 
 
@@ -126,8 +142,9 @@ def latency_table(rows: dict[str, dict], extra: str = "") -> list[str]:
     out = [f"| | n | p50 ms | p95 ms | p99 ms | max ms | errors{extra} |", "|---|---|---|---|---|---|---|" + ("---|" if extra else "")]
     for name, q in rows.items():
         tail = f" | {q.get('qps_median', q.get('rps', '–'))}" if extra else ""
-        out.append(f"| {name} | {q['n']} | {ms(q, 'p50')} | {ms(q, 'p95')} | {ms(q, 'p99')} | {ms(q, 'max')} "
-                   f"| {q.get('errors', 0)}{tail} |")
+        errors = q.get("errors", 0)
+        errors = sum(errors.values()) if isinstance(errors, dict) else errors  # HTTP: counts by status
+        out.append(f"| {name} | {q['n']} | {ms(q, 'p50')} | {ms(q, 'p95')} | {ms(q, 'p99')} | {ms(q, 'max')} | {errors}{tail} |")
     return out
 
 

@@ -59,7 +59,8 @@ def test_run_all_on_a_tiny_archive_writes_every_section(tmp_path):
     assert json.loads((results / "http.json").read_text())["single"]["n"] == len(lines)
 
     report = markdown.read_text()
-    for section in ("## Targets", "## Ingest", "## Scale curve", "## Query latency, in process", "## Query latency over HTTP", "## Cold start"):
+    sections = ("## Targets", "## Ingest", "## Scale curve", "## Query latency, in process", "## Query latency over HTTP", "## Cold start")
+    for section in sections:
         assert section in report
     assert "Not run here" not in report
     assert "a subset, not the full archive" in report  # a small run never claims full-archive figures
