@@ -75,12 +75,7 @@ def serving(env: dict[str, str], log: Path) -> Iterator[str]:
             time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def load(url: str, env: dict[str, str], clients: int, seconds: int, churn: Path | None = None) -> dict:
