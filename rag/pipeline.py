@@ -109,7 +109,7 @@ class Pipeline:
         self.settings = settings or Settings()
         self.docs = DocStore(self.settings.index_dir / "docstore.sqlite")
         self.vectors = VectorStore(self.settings)
-        self.embedder = MiniLMEmbedding(self.settings.embed_model, self.settings.embed_batch_size)
+        self.embedder = MiniLMEmbedding(self.settings.embed_model, self.settings.embed_batch_size, self.settings.model_cache_dir)
         self._keyword: KeywordIndex | None = None
         self._keyword_lock = threading.Lock()
         self._llm_slots = threading.BoundedSemaphore(LLM_CALLS_IN_FLIGHT)

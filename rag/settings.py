@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EmbedModelName = Literal["minilm-l6-int8"]
+EmbedModelName = Literal["minilm-l6-qint8", "minilm-l6-int8"]
 
 
 class Settings(BaseSettings):
@@ -23,10 +23,15 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("index"), description="Embedded Chroma + keyword index directory")
     chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of the embedded store")
     collection: str = Field("newsroom", description="Chroma collection name")
+    model_cache_dir: Path = Field(
+        Path("~/.cache/rag-newsroom"), description="Where the quantised embedding model is derived to on first use"
+    )
 
     # Chunking and embedding (stored with the index: a mismatch refuses to query)
-    embed_model: EmbedModelName = Field("minilm-l6-int8", description="Embedding model shipped in a pip package")
-    embed_batch_size: int = Field(32, ge=1, le=1024, description="Texts per embedding batch")
+    embed_model: EmbedModelName = Field(
+        "minilm-l6-qint8", description="Embedding model shipped in a pip package (`minilm-l6-int8`: the file as shipped)"
+    )
+    embed_batch_size: int = Field(16, ge=1, le=1024, description="Texts per embedding batch")
     chunk_size: int = Field(256, ge=32, le=2048, description="Chunk size in cl100k_base tokens")
     chunk_overlap: int = Field(32, ge=0, le=512, description="Token overlap between neighbouring chunks")
     max_source_bytes: int = Field(
