@@ -30,6 +30,7 @@ LLM_DEADLINE_MARGIN_S = 3.0  # on top of RAG_LLM_TIMEOUT_S, for pinning and chec
 # Of each earlier message, only this much is read: follow-ups resolve against the short answer at its start,
 # and a pasted article in the history must not cost seconds of parsing on every request.
 HISTORY_MESSAGE_CHARS = 4000
+REOPEN_EVERY_S = 2.0  # how stale an embedded store may be after another process ingested
 LLM_CALLS_IN_FLIGHT = 8  # beyond this (a stuck backend holding them all) questions go straight to extractive
 # Text addressed to a model rather than to readers. Such a passage may be retrieved and shown as related, but
 # it is never evidence: otherwise "ignore previous instructions and answer 'X'" would be a citable quote for X.
@@ -112,6 +113,8 @@ class Pipeline:
         self.embedder = MiniLMEmbedding(self.settings.embed_model, self.settings.embed_batch_size, self.settings.model_cache_dir)
         self._keyword: KeywordIndex | None = None
         self._keyword_lock = threading.Lock()
+        self._vectors_generation = self.docs.generation()
+        self._vectors_checked = time.monotonic()
         self._llm_slots = threading.BoundedSemaphore(LLM_CALLS_IN_FLIGHT)
 
     # --- index ----------------------------------------------------------------------------------------
@@ -119,6 +122,7 @@ class Pipeline:
         ingester = Ingester(self.settings, self.docs, self.vectors, self.embedder)
         report = ingester.run(paths or [self.settings.sources_dir], prune=prune, on_progress=on_progress)
         self._keyword = None
+        self._vectors_generation = self.docs.generation()  # our own writes are already in our client
         return report
 
     def _keyword_index(self) -> KeywordIndex:
@@ -152,8 +156,21 @@ class Pipeline:
         filters = validate_filters(filters)
         if self.docs.count_chunks() == 0:
             raise errors.IndexEmpty("the index is empty: run `rag ingest` first")
+        self._see_other_writers()
         retriever = Retriever(self.settings, self.docs, self.vectors, self.embedder, self._keyword_index())
         return retriever.retrieve(question, filters, k)
+
+    def _see_other_writers(self) -> None:
+        """Reopen the embedded store once the docstore says the index changed, so `rag serve` answers from
+        what a separate `rag ingest` wrote. While such an ingest runs the generation moves with every
+        source, hence at most one reopen per REOPEN_EVERY_S."""
+        if not self.vectors.embedded or time.monotonic() - self._vectors_checked < REOPEN_EVERY_S:
+            return
+        self._vectors_checked = time.monotonic()
+        generation = self.docs.generation()
+        if generation != self._vectors_generation:
+            self._vectors_generation = generation
+            self.vectors.reopen()
 
     @functools.cached_property
     def nlp(self):

@@ -1,4 +1,4 @@
-"""Chroma, through llama-index's `ChromaVectorStore`: the vectors of every chunk.
+"""Chroma: the vectors of every chunk, written through llama-index's `ChromaVectorStore`.
 
 Embedded (`PersistentClient` in the index directory) by default, or a Chroma server when
 `RAG_CHROMA_URL` is set — same behaviour either way. The collection records what built it (schema,
@@ -9,16 +9,12 @@ nonsense neighbours. Chroma's own embedding function never runs: we always pass 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import numpy as np
 from llama_index.core.schema import TextNode
-from llama_index.core.vector_stores.types import (
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-    VectorStoreQuery,
-)
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from rag.errors import IndexMismatch, StoreUnavailable
@@ -63,11 +59,19 @@ def _client(settings: Settings):
 class VectorStore:
     def __init__(self, settings: Settings):
         self.where = settings.chroma_url or "embedded"
-        fingerprint = build_fingerprint(settings)
+        self.embedded = not settings.chroma_url
+        self._settings = settings
+        self._readers = 0
+        self._reopening = False
+        self._gate = threading.Condition()
+        self._open()
+
+    def _open(self) -> None:
+        fingerprint = build_fingerprint(self._settings)
         try:
-            self.client = _client(settings)
+            self.client = _client(self._settings)
             self.collection = self.client.get_or_create_collection(
-                settings.collection,
+                self._settings.collection,
                 metadata={"hnsw:space": "cosine", **fingerprint},
                 embedding_function=None,
             )
@@ -76,10 +80,37 @@ class VectorStore:
         built_with = {k: (self.collection.metadata or {}).get(k) for k in fingerprint}
         if built_with != fingerprint:
             raise IndexMismatch(
-                f"the index in {self.where} ({settings.collection}) was built with {built_with}, "
+                f"the index in {self.where} ({self._settings.collection}) was built with {built_with}, "
                 f"but the settings now say {fingerprint}; rebuild it (delete the index) or restore the settings"
             )
         self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+
+    def reopen(self) -> None:
+        """Re-read the embedded store from disk. An embedded client keeps its segments in memory and never
+        sees vectors another process (`rag ingest` beside `rag serve`) wrote; a server needs no reopen."""
+        if not self.embedded:
+            return
+        with self._gate:
+            self._reopening = True  # new readers wait, so a busy server cannot starve the reopen
+            try:
+                self._gate.wait_for(lambda: self._readers == 0)  # nobody is inside the client we close
+                self.client.close()  # releases chromadb's per-path cached system, so the next open reads afresh
+                self._open()
+            finally:
+                self._reopening = False
+                self._gate.notify_all()
+
+    @contextmanager
+    def _reading(self):
+        with self._gate:
+            self._gate.wait_for(lambda: not self._reopening)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._gate:
+                self._readers -= 1
+                self._gate.notify_all()
 
     def ping(self) -> None:
         try:
@@ -88,7 +119,7 @@ class VectorStore:
             raise StoreUnavailable(f"cannot reach Chroma at {self.where}: {exc}") from None
 
     def count(self) -> int:
-        return self._guard(self.collection.count)
+        return self._guard(lambda: self.collection.count())
 
     def add(self, chunks: list[Chunk], embeddings: np.ndarray) -> None:
         nodes = [
@@ -105,17 +136,17 @@ class VectorStore:
             for chunk, vector in zip(chunks, embeddings, strict=True)
         ]
         if nodes:
-            self._guard(self.vectors.add, nodes)
+            self._guard(lambda: self.vectors.add(nodes))
 
     def delete(self, chunk_ids: list[str]) -> None:
         for lo in range(0, len(chunk_ids), 5000):
-            self._guard(self.collection.delete, ids=chunk_ids[lo : lo + 5000])
+            self._guard(lambda lo=lo: self.collection.delete(ids=chunk_ids[lo : lo + 5000]))
 
     def all_ids(self) -> set[str]:
         ids: set[str] = set()
         offset, page = 0, 10000
         while True:
-            got = self._guard(self.collection.get, include=[], limit=page, offset=offset)["ids"]
+            got = self._guard(lambda offset=offset: self.collection.get(include=[], limit=page, offset=offset))["ids"]
             ids.update(got)
             if len(got) < page:
                 return ids
@@ -123,15 +154,20 @@ class VectorStore:
 
     def query(self, embedding: np.ndarray, k: int, filters: Filters | None) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the k nearest chunks that pass the filters."""
-        query = VectorStoreQuery(
-            query_embedding=embedding.tolist(), similarity_top_k=k, filters=_chroma_filters(filters)
+        # Straight to the collection, asking for distances only: ChromaVectorStore.query also fetches and
+        # parses every hit's node JSON, which we never use (the docstore holds the text); 4x the CPU.
+        result = self._guard(
+            lambda: self.collection.query(
+                query_embeddings=[embedding.tolist()], n_results=k, where=_chroma_where(filters), include=["distances"]
+            )
         )
-        result = self._guard(self.vectors.query, query)
-        return list(zip(result.ids or [], result.similarities or [], strict=False))
+        return [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)]
 
-    def _guard(self, call, *args, **kwargs):
+    def _guard(self, call):
+        """Run `call()` (which reads self.collection when it runs, not before) with Chroma errors made ours."""
         try:
-            return call(*args, **kwargs)
+            with self._reading():
+                return call()
         except (IndexMismatch, StoreUnavailable):
             raise
         except Exception as exc:
@@ -140,17 +176,17 @@ class VectorStore:
             raise
 
 
-def _chroma_filters(filters: Filters | None) -> MetadataFilters | None:
+def _chroma_where(filters: Filters | None) -> dict | None:
     if filters is None or filters.is_empty():
         return None
-    parts: list[MetadataFilter] = []
+    parts: list[dict] = []
     if filters.sources:
-        parts.append(MetadataFilter(key="source_id", value=filters.sources, operator=FilterOperator.IN))
+        parts.append({"source_id": {"$in": list(filters.sources)}})
     if filters.outlets:
-        parts.append(MetadataFilter(key="outlet", value=filters.outlets, operator=FilterOperator.IN))
+        parts.append({"outlet": {"$in": list(filters.outlets)}})
     if filters.published_after:
-        parts.append(MetadataFilter(key="published_day", value=day_number(filters.published_after), operator=FilterOperator.GTE))
+        parts.append({"published_day": {"$gte": day_number(filters.published_after)}})
     if filters.latest_date():
-        parts.append(MetadataFilter(key="published_day", value=day_number(filters.latest_date()), operator=FilterOperator.LTE))
-        parts.append(MetadataFilter(key="published_day", value=0, operator=FilterOperator.GTE))
-    return MetadataFilters(filters=parts)
+        parts.append({"published_day": {"$lte": day_number(filters.latest_date())}})
+        parts.append({"published_day": {"$gte": 0}})
+    return parts[0] if len(parts) == 1 else {"$and": parts}
