@@ -178,8 +178,6 @@ def score_sentences(q: Question, sentences: list[Sentence], embedder) -> list[Se
     """Fill in each sentence's scores and constraints; best evidence first."""
     if not sentences:
         return []
-    vectors = _embed(embedder, [q.text] + [s.content_text() for s in sentences])
-    dense = vectors[1:] @ vectors[0]
     words = [s.words() for s in sentences]
     matches = [[term_match(t, w) for t in q.terms] for w in words]
     n = len(sentences)
@@ -188,8 +186,8 @@ def score_sentences(q: Question, sentences: list[Sentence], embedder) -> list[Se
         df = sum(m[j][0] > 0 for m in matches)
         weights.append(term.weight * math.log((n + 1) / (df + 0.5)))
     total = sum(weights) or 1.0
-    for s, d, w, m in zip(sentences, dense, words, matches, strict=True):
-        s.dense = float(d)
+    penalties = []
+    for s, w, m in zip(sentences, words, matches, strict=True):
         # A name the sentence leaves implicit but its article is about (or the sentence before names) still
         # half counts: the Naqvi sentence in an article about Pakistan answers "Who did Pakistan blame?".
         context = context_words(s)
@@ -200,6 +198,15 @@ def score_sentences(q: Question, sentences: list[Sentence], embedder) -> list[Se
         s.coverage = sum(wt * score for wt, score in zip(weights, scores, strict=True)) / total
         s.matched = {i: term.lemma for term, (score, where) in zip(q.terms, m, strict=True) for i in where if score > 0}
         s.admissible, penalty = _constraints(q, s, w)
+        penalties.append(penalty)
+    # Embedding sentences is most of a new question's cost, and an inadmissible sentence is never evidence
+    # whatever its cosine: only the admissible ones are embedded (their dense score stays 0 otherwise).
+    scored = [i for i, s in enumerate(sentences) if s.admissible]
+    if scored:
+        vectors = _embed(embedder, [q.text] + [sentences[i].content_text() for i in scored])
+        for i, d in zip(scored, vectors[1:] @ vectors[0], strict=True):
+            sentences[i].dense = float(d)
+    for s, penalty in zip(sentences, penalties, strict=True):
         s.evidence = DENSE_WEIGHT * s.dense + (1 - DENSE_WEIGHT) * s.coverage - penalty
     return sorted(sentences, key=lambda s: -s.evidence)
 

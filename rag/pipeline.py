@@ -181,7 +181,6 @@ class Pipeline:
     def ask(self, question: str, history: Sequence[Message | dict] = (), filters: Filters | None = None) -> Answer:
         from rag.answer import answer_extractive
         from rag.history import condense
-        from rag.verify import check_answer
 
         timings: dict[str, float] = {}
         started = time.perf_counter()
@@ -201,7 +200,7 @@ class Pipeline:
             answer = answer_extractive(standalone, passages, embedder=self.embedder, nlp=self.nlp, settings=self.settings, as_of=as_of)
             if self.settings.llm_enabled:
                 answer.backend = "extractive (LLM unavailable)"
-        answer = check_answer(answer, passages, nlp=self.nlp)
+        # Both backends end in verify.check_answer (answer_extractive, llm.answer_with_llm): no second pass here.
         answer = without_instructions_as_evidence(answer, passages, self.nlp)
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
