@@ -1,6 +1,7 @@
 """The benchmark scripts run end to end on a tiny archive and write a BENCHMARKS.md that reports them.
 
 No timing assertions: this only proves the scripts work (so a full run is not the first time they run).
+Slow (2-10 min: it starts servers and several worker processes), so it runs in CI (`.ci/run`), not `make test`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from tests.conftest import ARCHIVE, ROOT
 
 BENCH = ROOT / "bench"
+pytestmark = pytest.mark.slow
 
 
 def tiny_archive(dest: Path, articles: int = 6, chars: int = 1200) -> Path:
