@@ -13,6 +13,8 @@ from rag.models import Chunk, Filters, ScoredChunk
 from rag.settings import Settings
 from rag.store import VectorStore
 
+FILTER_OVERSAMPLING = 8  # a filtered dense search first looks this many times wider, unfiltered
+
 
 def passes(chunk: Chunk, filters: Filters | None) -> bool:
     if filters is None:
@@ -46,7 +48,7 @@ class Retriever:
     def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None) -> list[ScoredChunk]:
         k = k or self.settings.top_k
         n = max(self.settings.candidates, k)
-        dense = self.vectors.query(self.embedder.embed_query(question), n, filters)
+        dense = self._dense(self.embedder.embed_query(question), n, filters)
         lexical = self.keyword.search(question, n, filters)
         dense_ids = [cid for cid, _ in dense]
         lexical_ids = [cid for cid, _ in lexical]
@@ -68,3 +70,16 @@ class Retriever:
         ]
         results.sort(key=lambda s: (-s.score, s.chunk.chunk_id))
         return results[:k]
+
+    def _dense(self, vector, n: int, filters: Filters | None) -> list[tuple[str, float]]:
+        if filters is None or filters.is_empty():
+            return self.vectors.query(vector, n, None)
+        # Chroma's filtered search is ~50x slower than a plain one on the archive (166 vs 3 ms p50). Look
+        # FILTER_OVERSAMPLING times wider unfiltered and filter here: exact whenever n hits pass, since every
+        # chunk outside the pool is farther than every chunk in it. A narrow filter falls back to Chroma's.
+        pool = self.vectors.query(vector, n * FILTER_OVERSAMPLING, None)
+        chunks = self.docs.get_chunks([cid for cid, _ in pool])
+        passing = [(cid, sim) for cid, sim in pool if cid in chunks and passes(chunks[cid], filters)]
+        if len(passing) >= n or len(pool) < n * FILTER_OVERSAMPLING:
+            return passing[:n]
+        return self.vectors.query(vector, n, filters)

@@ -4,7 +4,7 @@ import pytest
 
 from rag.errors import BadQuestion
 from rag.models import Filters
-from rag.retrieve import fuse
+from rag.retrieve import Retriever, fuse
 
 
 def test_the_blame_question_finds_the_interior_ministers_words_in_the_top_3(seed_pipeline):
@@ -63,3 +63,30 @@ def test_reciprocal_rank_fusion_rewards_agreement():
     assert max(scores, key=scores.get) == "b"
     assert scores["a"] == pytest.approx(1 / 61)
     assert scores["d"] == pytest.approx(1 / 62)
+
+
+ARTICLE = "balochistan-attacks-pakistan-promises"
+
+
+@pytest.mark.parametrize("candidates", [2, 40])
+@pytest.mark.parametrize(
+    "question, filters",
+    [
+        ("How many attacks were there in Balochistan?", Filters(sources=["balochistan-figures"])),
+        ("How many attacks were there in Balochistan?", Filters(outlets=["Al Jazeera"])),
+        ("How many attacks were there in Balochistan?", Filters(as_of=dt.date(2026, 2, 2))),
+        ("How many attacks were there in Balochistan?", Filters(published_after=dt.date(2030, 1, 1))),  # none pass
+        # The 16 nearest chunks are all dataset rows: with 2 candidates no article chunk is in the wide pool.
+        ("Balochistan attacks figures dataset rows year", Filters(sources=[ARTICLE])),
+    ],
+)
+def test_filtered_dense_search_equals_chromas_own_filtered_search(seed_pipeline, question, filters, candidates):
+    # The retriever searches wider without a filter and filters itself (Chroma's filtered search is slow);
+    # when too few hits pass it must fall back to Chroma's filter, not return fewer.
+    settings = seed_pipeline.settings.model_copy(update={"candidates": candidates, "top_k": candidates})
+    retriever = Retriever(settings, seed_pipeline.docs, seed_pipeline.vectors, seed_pipeline.embedder, None)
+    vector = seed_pipeline.embedder.embed_query(question)
+    ours = retriever._dense(vector, candidates, filters)
+    chromas = seed_pipeline.vectors.query(vector, candidates, filters)
+    assert [cid for cid, _ in ours] == [cid for cid, _ in chromas]
+    assert [round(s, 4) for _, s in ours] == [round(s, 4) for _, s in chromas]
