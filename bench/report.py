@@ -16,6 +16,7 @@ COMMANDS = {
     "query": "bench/query_bench.py --index INDEX --baseline-index BASELINE",
     "http": "bench/http_latency.py --index INDEX",
     "cold": "bench/cold_start.py --index INDEX",
+    "full_ingest": "bench/full_ingest.py ../shared/corpora/news-archive.jsonl.gz",
 }
 
 
@@ -70,15 +71,25 @@ def targets(r: dict) -> list[str]:
             ask["p95"] <= 100, full_query, q_scope)
     else:
         row("warm ask() p50 ≤ 30 ms / p95 ≤ 100 ms (full archive)", None, None, False, "")
-    i_scope = f"{ingest.get('articles')} articles"
-    full_ingest = ingest.get("articles", 0) >= FULL_ARCHIVE_ARTICLES
-    ours = ingest.get("summary", {}).get("ours-embedded", {})
-    seconds = ours.get("seconds", {}).get("median")
-    rate = ours.get("chunks_per_second", {}).get("median")
-    row("full-archive ingest ≤ 5 min", f"{seconds / 60:.1f} min ({rate} chunks/s)" if seconds else None,
-        seconds and seconds <= 300, full_ingest, i_scope)
-    cli = ours.get("cli_unchanged_seconds", {}).get("median")
-    row("unchanged re-ingest ≤ 10 s (`rag ingest`, full archive)", f"{cli:.1f} s" if cli else None, cli and cli <= 10, full_ingest, i_scope)
+    full = r.get("full_ingest")
+    if full:  # `rag ingest` on the whole archive, whole-process figures
+        fresh, again = full["fresh"], full["unchanged"]
+        whole, f_scope = full["articles"] >= FULL_ARCHIVE_ARTICLES, f"{full['articles']} articles"
+        row("full-archive ingest ≤ 5 min", f"{fresh['wall_seconds'] / 60:.1f} min ({fresh['chunks_per_second']} chunks/s)",
+            fresh["wall_seconds"] <= 300, whole, f_scope)
+        row("unchanged re-ingest ≤ 10 s (`rag ingest`, full archive)", f"{again['wall_seconds']:.1f} s",
+            again["wall_seconds"] <= 10, whole, f_scope)
+    else:
+        i_scope = f"{ingest.get('articles')} articles"
+        full_ingest = ingest.get("articles", 0) >= FULL_ARCHIVE_ARTICLES
+        ours = ingest.get("summary", {}).get("ours-embedded", {})
+        seconds = ours.get("seconds", {}).get("median")
+        rate = ours.get("chunks_per_second", {}).get("median")
+        row("full-archive ingest ≤ 5 min", f"{seconds / 60:.1f} min ({rate} chunks/s)" if seconds else None,
+            seconds and seconds <= 300, full_ingest, i_scope)
+        cli = ours.get("cli_unchanged_seconds", {}).get("median")
+        row("unchanged re-ingest ≤ 10 s (`rag ingest`, full archive)", f"{cli:.1f} s" if cli else None,
+            cli and cli <= 10, full_ingest, i_scope)
     peak = http.get("server_rss_mb", {}).get("peak")
     row("serving RSS ≤ 1.5 GB (full archive)", f"{peak:.0f} MB" if peak else None, peak and peak <= 1536, full_query, q_scope)
     ratio = query.get("ratio_ours_over_baseline", {}).get("retrieve_p50")
@@ -109,6 +120,19 @@ def ingest_section(data: dict) -> list[str]:
     server = data["summary"].get("ours-server", {}).get("server_peak_rss_mb")
     if server:
         out += ["", f"The `chroma run` server's own peak RSS: {s(server, 0)} MB (not included above)."]
+    return out
+
+
+def full_ingest_section(data: dict) -> list[str]:
+    fresh, again = data["fresh"], data["unchanged"]
+    out = [f"`rag ingest` of {data['articles']} articles into a fresh embedded index, then again unchanged "
+           "(whole-process figures, as `/usr/bin/time -v` gives them). "
+           f"Code at commit {data['commit']}; the commands' own output and time logs are in `{data['logs']}`.", "",
+           "| run | wall s | CPU s (user + sys) | peak RSS MB | chunks written | chunks/s | index MB |", "|---|---|---|---|---|---|---|"]
+    out.append(f"| fresh | {fresh['wall_seconds']:.0f} | {fresh['user_seconds'] + fresh['system_seconds']:.0f} | "
+               f"{fresh['peak_rss_mb']:.0f} | {fresh['chunks_written']} | {fresh['chunks_per_second']} | {data['index_mb']:.0f} |")
+    out.append(f"| unchanged | {again['wall_seconds']:.1f} | {again['user_seconds'] + again['system_seconds']:.1f} | "
+               f"{again['peak_rss_mb']:.0f} | {again['chunks_written']} | – | – |")
     return out
 
 
@@ -213,9 +237,10 @@ def render(results: Path) -> str:
                  "The machine is shared: the load average printed with each section says how busy it was "
                  "(above the core count means other processes competed for the CPU and every time is inflated).", ""]
     head += ["## Targets", "", *targets(r), ""]
-    titles = {"ingest": "Ingest", "scale": "Scale curve", "query": "Query latency, in process (warm)",
+    titles = {"full_ingest": "Full-archive ingest", "ingest": "Ingest", "scale": "Scale curve", "query": "Query latency, in process (warm)",
               "http": "Query latency over HTTP (POST /v1/ask)", "cold": "Cold start"}
-    makers = {"ingest": ingest_section, "scale": scale_section, "query": query_section, "http": http_section, "cold": cold_section}
+    makers = {"full_ingest": full_ingest_section, "ingest": ingest_section, "scale": scale_section,
+              "query": query_section, "http": http_section, "cold": cold_section}
     body = []
     for name, title in titles.items():
         body += [f"## {title}", ""]

@@ -4,8 +4,8 @@
     .venv/bin/python bench/run_all.py --ingest-limit 100 --scale 100,300 --query-index /path/to/full-index
     .venv/bin/python bench/run_all.py --only report            # re-render BENCHMARKS.md from build/bench/*.json
 
-Steps (each writes build/bench/<step>.json; `--only a,b` or `--skip a,b` choose): questions, ingest,
-scale, query, http, cold, report. Query, http and cold run on a *copy* of --query-index (default: the
+Steps (each writes build/bench/<step>.json; `--only a,b` or `--skip a,b` choose): questions, full_ingest,
+ingest, scale, query, http, cold, report. Query, http and cold run on a *copy* of --query-index (default: the
 index the ingest step built), so nobody's index is touched. The baseline for the query step is built
 with `baseline.py clone` (same chunks and vectors, no second embedding pass) unless --baseline-index is given.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from common import BENCH, DEFAULT_ARCHIVE, DEFAULT_QUESTIONS, RESULTS, ROOT
 from report import render
 
-STEPS = ["questions", "ingest", "scale", "query", "http", "cold", "report"]
+STEPS = ["questions", "full_ingest", "ingest", "scale", "query", "http", "cold", "report"]
 
 
 def script(name: str, *args: object) -> None:
@@ -61,6 +61,9 @@ def main() -> None:
     asked = ["--questions", args.questions] + (["--limit-questions", args.limit_questions] if args.limit_questions else [])
     if "questions" in steps and not args.questions.exists():
         script("make_questions.py", "--archive", args.archive, "--out", args.questions)
+    if "full_ingest" in steps:  # `rag ingest` of the whole archive under /usr/bin/time, then unchanged
+        shutil.rmtree(work / "full-ingest", ignore_errors=True)
+        script("full_ingest.py", args.archive, "--index", work / "full-ingest" / "index", "--out", results / "full_ingest.json")
     if "ingest" in steps:
         limit = ["--limit", args.ingest_limit] if args.ingest_limit else []
         script("ingest_bench.py", args.archive, *limit, "--runs", args.ingest_runs, "--stores", args.stores, "--baseline",

@@ -56,12 +56,16 @@ def test_run_all_on_a_tiny_archive_writes_every_section(tmp_path):
     base = next(r for r in ingest["runs"] if r["system"] == "baseline")
     assert ours["chunks"] == base["chunks"] > 0  # same loader and splitter: same chunks
     assert ours["unchanged_written"] == 0 and ours["changed_updated"] == 1
+    full = json.loads((results / "full_ingest.json").read_text())
+    assert full["fresh"]["chunks_written"] == ours["chunks"] and full["fresh"]["peak_rss_mb"] > 0
+    assert full["unchanged"]["unchanged"] == full["articles"] and full["unchanged"]["chunks_written"] == 0
     query = json.loads((results / "query.json").read_text())
     assert query["single"]["retrieve"]["n"] == len(lines) and query["single"]["baseline"]["errors"] == 0
     assert json.loads((results / "http.json").read_text())["single"]["n"] == len(lines)
 
     report = markdown.read_text()
-    sections = ("## Targets", "## Ingest", "## Scale curve", "## Query latency, in process", "## Query latency over HTTP", "## Cold start")
+    sections = ("## Targets", "## Full-archive ingest", "## Ingest",
+                "## Scale curve", "## Query latency, in process", "## Query latency over HTTP", "## Cold start")
     for section in sections:
         assert section in report
     assert "Not run here" not in report
