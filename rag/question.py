@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -146,7 +147,15 @@ def _entities(doc) -> tuple[str, ...]:
     loose = [
         t for t in doc if t.pos_ == "PROPN" and t.i not in inside and not CODE.fullmatch(t.text) and t.lower_ not in WH_WORDS | _VERB_WORDS
     ]
-    return tuple([e.text for e in names] + [t.text for t in loose])
+    return tuple(name for name in [e.text for e in names] + [t.text for t in loose] if _latin(name))
+
+
+def _latin(word: str) -> bool:
+    """Whether a word is written (at least partly) in Latin letters. A question that passed validation is
+    mostly English; a gloss in another script ("Balochistan (بلوچستان)") repeats a word already there and
+    no English passage can match it, so it must not become a term the evidence has to contain."""
+    letters = [c for c in word if c.isalpha()]
+    return not letters or any(unicodedata.name(c, "").startswith("LATIN") for c in letters)
 
 
 def _type_from_wh(wh: Token) -> tuple[QType, Token | None]:
@@ -294,7 +303,7 @@ def _terms(words: list[Token], wh: Token | None) -> list[Term]:
         lemma = t.lemma_.lower()
         if t is wh or t.lower_ in WH_WORDS or lemma in SKIP_LEMMAS or t.pos_ not in ("NOUN", "PROPN", "VERB", "ADJ", "NUM"):
             continue
-        if t.is_stop and t.pos_ != "NUM":
+        if (t.is_stop and t.pos_ != "NUM") or not _latin(t.text):
             continue
         weight = {"PROPN": 1.5, "NUM": 1.5, "NOUN": 1.0, "VERB": 0.7, "ADJ": 0.6}[t.pos_]
         if lemma in MEASURE_NOUNS or lemma in LIGHT_VERBS:

@@ -178,14 +178,15 @@ def test_h06b_lone_surrogate_in_filters_and_history(http):
     assert error_of(in_history, 422)["type"] == "bad_question"
 
 
-def test_h07_mixed_script_question_mostly_english_gets_an_answer_not_an_error(http):
-    # Answered or refused, never a 4xx/5xx. (Today it is refused: rag/question.py keeps the Urdu word as a
-    # required term that no English passage can match; see SECURITY.md, findings.)
+def test_h07_mixed_script_question_mostly_english_gets_the_same_answer_as_without_the_gloss(http):
+    # The Urdu gloss repeats a word the question already has; no English passage can contain it, so it
+    # must not turn an answerable question into a refusal.
     question = "Who did Pakistan blame for the attacks in Balochistan (بلوچستان)?"
     response = http.post("/v1/ask", json={"question": question})
     assert response.status_code == 200 and response.json()["question"] == question
+    plain = http.post("/v1/ask", json={"question": "Who did Pakistan blame for the attacks in Balochistan?"}).json()
     body = response.json()
-    assert ("India" in body["answer"]) if body["answerable"] else body["answer"].startswith("The sources I have")
+    assert body["answerable"] and body["answer"] == plain["answer"] and "India" in body["answer"]
 
 
 def test_h08_question_mostly_in_another_script_is_refused_clearly(http):
