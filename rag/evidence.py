@@ -296,7 +296,9 @@ def _embed(embedder, texts: list[str]) -> np.ndarray:
         for t in texts:
             if (model, t) in _VECTORS:
                 _VECTORS.move_to_end((model, t))
-    fresh = embedder.embed_texts(missing) if missing else []
+    # One text per run: a quantised model's vector would otherwise depend on the sentences batched beside
+    # it, and so the answer to a question on which questions came before it (this cache keeps vectors).
+    fresh = embedder.embed_texts(missing, batch_size=1) if missing else []
     with _VECTORS_LOCK:
         found = dict(zip(missing, fresh, strict=True))
         for text, vector in found.items():
