@@ -4,9 +4,11 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,26 @@ def run_ingest(corpus: Path, index: Path) -> subprocess.CompletedProcess:
     return subprocess.run([RAG, "ingest", str(corpus)], env=ingest_env(index), cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
+def committed_chunks(db: Path) -> int:
+    # Read-only and without DocStore, so polling never takes a write lock the ingest needs.
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+            return conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def wait_for_first_commit(proc: subprocess.Popen, db: Path, timeout: float = 300) -> None:
+    """Block until the running ingest has committed some chunks: a fixed sleep raced fast machines."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if committed_chunks(db):
+            return
+        assert proc.poll() is None, "the ingest ended before committing anything"
+        time.sleep(0.05)
+    raise AssertionError(f"the ingest committed nothing within {timeout} s")
+
+
 def state(index: Path) -> tuple[set[str], set[str], list[str]]:
     settings = Settings(index_dir=index, embed_batch_size=2, chunk_size=96, chunk_overlap=8)
     docs = DocStore(index / "docstore.sqlite")
@@ -60,10 +82,15 @@ def test_kill_9_mid_ingest_then_rerun_equals_a_clean_run(tmp_path):
 
     index = tmp_path / "crashed"
     partial_seen = 0
-    for delay in (4.0, 6.5, 9.0, 12.0):
+    # The first kill waits for a commit so one surely lands mid-ingest on any machine; the timed
+    # ones land wherever they land (inside a write, between writes, or after the end).
+    for delay in (None, 4.0, 6.5, 9.0):
         proc = subprocess.Popen([RAG, "ingest", str(corpus)], env=ingest_env(index), cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+        if delay is None:
+            wait_for_first_commit(proc, index / "docstore.sqlite")
+        else:
+            time.sleep(delay)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -92,7 +119,7 @@ def test_chroma_server_stopped_and_restarted_mid_ingest(tmp_path):
     index = tmp_path / "index"
     env = {**ingest_env(index), "RAG_CHROMA_URL": f"http://127.0.0.1:{port}"}
     proc = subprocess.Popen([RAG, "ingest", str(corpus)], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(6)
+    wait_for_first_commit(proc, index / "docstore.sqlite")
     stop(server)
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 2, "an ingest that lost its Chroma server must fail clearly"
