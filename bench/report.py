@@ -65,7 +65,11 @@ def targets(r: dict) -> list[str]:
     full_query = query.get("sources", 0) >= FULL_ARCHIVE_ARTICLES
     ask = query.get("single", {}).get("ask")
     if ask:
-        row("warm ask() p50 ≤ 30 ms (full archive)", f"{ask['p50']:.1f} ms (first run {ask['first_run']['p50']:.0f} ms)",
+        # Over all runs the median falls between new questions and repeats, so both are shown beside it.
+        repeats = ", ".join(f"{p:.1f}" for p in ask.get("run_p50s", [])[1:])
+        later = f", later runs {repeats} ms" if repeats else ""
+        row("warm ask() p50 ≤ 30 ms (full archive)",
+            f"{ask['p50']:.1f} ms over all runs (first run, questions new to the process: {ask['first_run']['p50']:.0f} ms{later})",
             ask["p50"] <= 30, full_query, q_scope)
         row("warm ask() p95 ≤ 100 ms (full archive)", f"{ask['p95']:.1f} ms (first run {ask['first_run']['p95']:.0f} ms)",
             ask["p95"] <= 100, full_query, q_scope)

