@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from spacy.tokens import Doc
 
 from rag.models import Message
-from rag.nlp import load_nlp, parse, with_entities
+from rag.nlp import entities, load_nlp, parse
 from rag.question import analyse
 
 _PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers"}
@@ -47,7 +47,7 @@ def _condense(question: str, history: list[Message], depth: int) -> str:
     previous = _condense(history[last].content, history[:last], depth - 1)
     answer = next((m.content for m in history[last + 1 :] if m.role == "assistant"), "")
     nlp = load_nlp()
-    doc = with_entities(parse(nlp, question))
+    doc = parse(nlp, question)
     if _is_fragment(doc):
         return _fill_fragment(question, previous, nlp)
     return _resolve_pronouns(doc, previous, _short_answer(answer), nlp)
@@ -73,7 +73,7 @@ def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp) -> str:
     for t in doc:
         word = t.lower_
         name = None
-        if any(e.end <= t.i for e in doc.ents if e.label_ in _THING_LABELS | {"PERSON"}):
+        if any(e.end <= t.i for e in entities(doc) if e.label_ in _THING_LABELS | {"PERSON"}):
             pass  # the question names its own antecedent: "how long after X did the US sign its deal?"
         elif t.pos_ == "PRON" and word in _PERSON_PRONOUNS:
             name = _first_entity([answer, previous], {"PERSON"}, nlp)
@@ -93,7 +93,7 @@ def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp) -> str:
 def _first_entity(texts: list[str], labels: set[str], nlp) -> str | None:
     for text in texts:
         if text:
-            for ent in with_entities(parse(nlp, text)).ents:
+            for ent in entities(parse(nlp, text)):
                 if ent.label_ in labels:
                     return re.sub(r"^the\s+", "", ent.text)
     return None
@@ -103,9 +103,9 @@ def _fill_fragment(fragment: str, previous: str, nlp) -> str:
     core = _FRAGMENT_PREFIX.sub("", fragment).strip().rstrip("?").strip()
     if not core:
         return previous
-    frag, prev = with_entities(parse(nlp, core)), with_entities(parse(nlp, previous))
-    for ent in frag.ents:  # "And in 2024?": swap the previous question's date for this one
-        same = [e for e in prev.ents if e.label_ == ent.label_ or {e.label_, ent.label_} <= _THING_LABELS]
+    frag, prev = parse(nlp, core), parse(nlp, previous)
+    for ent in entities(frag):  # "And in 2024?": swap the previous question's date for this one
+        same = [e for e in entities(prev) if e.label_ == ent.label_ or {e.label_, ent.label_} <= _THING_LABELS]
         if same:
             e = same[0]
             return previous[: e.start_char] + ent.text + previous[e.end_char :]

@@ -40,12 +40,14 @@ def load_nlp(name: str = MODEL) -> Language:
 @functools.lru_cache(maxsize=PARSED_CHUNKS)
 def parse(nlp: Language, text: str) -> Doc:
     """Tokens, tags, lemmas, dependencies and sentences; entities wait for `with_entities`."""
-    doc = nlp(text, disable=[_NER]) if _NER in nlp.pipe_names else nlp(text)
+    if _NER not in nlp.pipe_names:
+        doc = nlp(text)
+    else:
+        doc = nlp(text, disable=[_NER])
+        doc.user_data[_PENDING] = nlp.get_pipe(_NER)
     # tok2vec's output is two thirds of a parsed Doc (~80 KB a chunk) and nothing reads it once the tagger
     # and parser have run (the entity recogniser has a tok2vec of its own).
     doc.tensor = numpy.zeros((0,), dtype="float32")
-    if _NER in nlp.pipe_names:
-        doc.user_data[_PENDING] = nlp.get_pipe(_NER)
     return doc
 
 

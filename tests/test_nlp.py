@@ -51,6 +51,6 @@ def test_a_cached_parse_keeps_no_token_vectors():
     assert {"Mohsin Naqvi", "India"} <= {e.text for e in entities(doc)}
 
 
-def test_a_text_without_names_is_annotated_once():
+def test_a_text_without_names_gets_no_entities():
     doc = with_entities(parse(load_nlp(), "nothing to see here, it was quiet."))
     assert doc.has_annotation("ENT_IOB") and doc.ents == ()
