@@ -52,6 +52,7 @@ class GoldQuestion(BaseModel):
     as_of: dt.date | None = None
     history: list[Message] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)  # ids of the articles the question was written from
 
     @field_validator("id", "question")
     @classmethod

@@ -217,21 +217,21 @@ def _load_collection(path: Path, rel: str, max_bytes: int) -> Iterator[Source | 
                 if not line.strip():
                     continue
                 try:
-                    record = parse_json(line)
-                    if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record["text"].strip():
-                        raise LoadProblem("record has no 'text'")
-                    rid = _meta_text(record, "id", "url", "title") or str(line_no)
-                    yield make_source(
-                        source_id=slugify(rid),
-                        kind="article",
-                        text=clean_text(without_controls(record["text"])),
-                        meta=record,
-                        path=f"{rel}#L{line_no}",
-                    )
+                    yield source_from_record(parse_json(line), rel, line_no)
                 except (LoadProblem, ValueError) as exc:
                     yield SkippedItem(path=rel, line=line_no, reason=str(exc).splitlines()[0])
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         yield SkippedItem(path=rel, reason=f"cannot read: {exc}")
+
+
+def source_from_record(record, rel: str, line_no: int) -> Source:
+    """One article of a .jsonl collection (`id, url, title, outlet, authors, published, text`)."""
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record["text"].strip():
+        raise LoadProblem("record has no 'text'")
+    rid = _meta_text(record, "id", "url", "title") or str(line_no)
+    return make_source(
+        source_id=slugify(rid), kind="article", text=clean_text(without_controls(record["text"])), meta=record, path=f"{rel}#L{line_no}"
+    )
 
 
 def _records(path: Path) -> tuple[list[str], list[dict]]:
