@@ -44,6 +44,9 @@ def eval_command(
     report: Annotated[Optional[Path], typer.Option("--report", help="Write the JSON report here")] = None,
     markdown: Annotated[Optional[Path], typer.Option("--markdown", help="Write a Markdown summary and failures here")] = None,
     junit: Annotated[Optional[Path], typer.Option("--junit", help="Write JUnit XML (one test case per question) here")] = None,
+    thresholds_file: Annotated[
+        Path, typer.Option("--thresholds", help="Gate thresholds (TOML, table [gate])")
+    ] = DEFAULT_THRESHOLDS,
     min_accuracy: Annotated[Optional[float], typer.Option("--min-accuracy", **_FRACTION, help="Override the accuracy gate")] = None,
     min_citation_support: Annotated[
         Optional[float], typer.Option("--min-citation-support", **_FRACTION, help="Override the citation-support gate")
@@ -53,7 +56,7 @@ def eval_command(
     """Run the gold questions through ask() and fail when a metric misses its threshold (evals/thresholds.toml)."""
     try:
         overrides = {"min_accuracy": min_accuracy, "min_citation_support": min_citation_support, "min_refusal": min_refusal}
-        thresholds = load_thresholds(DEFAULT_THRESHOLDS).model_copy(update={k: v for k, v in overrides.items() if v is not None})
+        thresholds = load_thresholds(thresholds_file).model_copy(update={k: v for k, v in overrides.items() if v is not None})
         gold = load_questions(questions)
         pipeline = make_pipeline(index)
         if ingest:

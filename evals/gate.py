@@ -26,6 +26,7 @@ class Thresholds(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     min_accuracy: float | None = Field(None, ge=0, le=1)
+    min_lead_and_cited: float | None = Field(None, ge=0, le=1)
     min_citation_support: float | None = Field(None, ge=0, le=1)
     min_citation_precision: float | None = Field(None, ge=0, le=1)
     min_refusal: float | None = Field(None, ge=0, le=1)
@@ -36,6 +37,7 @@ class Thresholds(BaseModel):
 # threshold name -> (summary field, "min" or "max")
 GATED_METRICS = {
     "min_accuracy": ("answer_accuracy", "min"),
+    "min_lead_and_cited": ("lead_and_cited", "min"),
     "min_citation_support": ("citation_support", "min"),
     "min_citation_precision": ("citation_precision", "min"),
     "min_refusal": ("refusal_accuracy", "min"),

@@ -17,6 +17,7 @@ from evals.runner import EvalReport, QuestionResult, Summary
 SUMMARY_ROWS = {
     "answer_accuracy": "Answer accuracy (answerable)",
     "lead_accuracy": "Answer accuracy, lead only",
+    "lead_and_cited": "Right in the lead and cited",
     "citation_support": "Citation support (correct answers)",
     "citation_precision": "Citation precision (all citations)",
     "refusal_accuracy": "Refusal accuracy (unanswerable)",

@@ -104,6 +104,7 @@ class Summary(BaseModel):
     n_unanswerable: int
     answer_accuracy: float | None
     lead_accuracy: float | None  # stricter: only the answer's lead (before its first [n]) counts
+    lead_and_cited: float | None  # the judge's measure: the lead states an acceptable answer and a cited quote holds it
     citation_support: float | None
     citation_precision: float | None
     n_citations: int
@@ -180,7 +181,7 @@ def judge(gold: GoldQuestion, answer: Answer, retrieved: Sequence[str] | None, l
         precise_citations=metrics.precise_citations(quotes, gold.answers, gold.evidence),
         retrieval_rank=metrics.evidence_rank(retrieved, gold.evidence) if retrieved is not None else None,
         latency_ms=round(latency_ms, 2),
-        passed=correct and supported is not False,
+        passed=(correct if gold.unanswerable else bool(in_lead and supported)),
         tags=gold.tags,
     )
 
@@ -198,6 +199,7 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
         n_unanswerable=len(unanswerable),
         answer_accuracy=metrics.share([r.correct for r in answerable]),
         lead_accuracy=metrics.share([bool(r.correct_in_lead) for r in answerable]),
+        lead_and_cited=metrics.share([bool(r.correct_in_lead and r.supported) for r in answerable]),
         citation_support=metrics.share([bool(r.supported) for r in answerable if r.correct]),
         citation_precision=sum(r.precise_citations for r in results) / n_citations if n_citations else None,
         n_citations=n_citations,

@@ -11,7 +11,7 @@ import functools
 
 from llama_index.core.node_parser import SentenceSplitter
 
-from rag.models import Chunk, Source
+from rag.models import Chunk, Row, Source
 
 
 @functools.lru_cache(maxsize=1)
@@ -46,7 +46,7 @@ def _locate(text: str, piece: str, cursor: int) -> tuple[int, int]:
     return start, end
 
 
-def _chunk(source: Source, position: int, start: int, end: int, row: int | None = None) -> Chunk:
+def _chunk(source: Source, position: int, start: int, end: int, row: Row | None = None) -> Chunk:
     return Chunk(
         chunk_id=f"{source.source_id}::{source.content_hash[:12]}::{position}",
         source_id=source.source_id,
@@ -54,18 +54,20 @@ def _chunk(source: Source, position: int, start: int, end: int, row: int | None 
         start=start,
         end=end,
         position=position,
-        row=row,
+        row=row.number if row else None,
+        cells=row.cells if row else [],
         kind=source.kind,
         title=source.title,
         outlet=source.outlet,
         url=source.url,
         published=source.published,
+        aliases=source.aliases,
     )
 
 
 def chunk_source(source: Source, chunk_size: int = 256, chunk_overlap: int = 32) -> list[Chunk]:
     if source.rows:
-        return [_chunk(source, i, start, end, row=number) for i, (number, start, end) in enumerate(source.rows)]
+        return [_chunk(source, i, row.start, row.end, row=row) for i, row in enumerate(source.rows)]
     pieces = _splitter(chunk_size, chunk_overlap).split_text(source.text)
     chunks, cursor = [], 0
     for position, piece in enumerate(p for p in pieces if p.strip()):

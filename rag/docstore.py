@@ -11,38 +11,45 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from rag.models import Chunk, Source, SourceInfo
+from rag.errors import IndexMismatch
+from rag.models import Cell, Chunk, Row, Source, SourceInfo
 
+# What a docstore holds changes with the code that reads it; an index of another format is refused for
+# questions (errors.IndexMismatch) and rebuilt from its sources by the next `rag ingest`.
+FORMAT = 2  # 2: dataset cells and defined acronyms stored as data
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
     source_id TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, outlet TEXT, url TEXT,
     published TEXT, authors TEXT NOT NULL, path TEXT NOT NULL, content_hash TEXT NOT NULL,
-    text TEXT NOT NULL, rows TEXT NOT NULL
+    text TEXT NOT NULL, rows TEXT NOT NULL, aliases TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, source_id TEXT NOT NULL REFERENCES sources(source_id) ON DELETE CASCADE,
-    position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, row INTEGER, text TEXT NOT NULL
+    position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, row INTEGER, text TEXT NOT NULL,
+    cells TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source_id);
 """
 
 _SOURCE_COLUMNS = "source_id, kind, title, outlet, url, published, authors, path, content_hash"
 _CHUNK_SELECT = """
-SELECT c.chunk_id, c.source_id, c.text, c.start, c."end", c.position, c.row,
-       s.kind, s.title, s.outlet, s.url, s.published
+SELECT c.chunk_id, c.source_id, c.text, c.start, c."end", c.position, c.row, c.cells,
+       s.kind, s.title, s.outlet, s.url, s.published, s.aliases
 FROM chunks c JOIN sources s USING (source_id)
 """
 
 
 def _chunk(row) -> Chunk:
-    cid, sid, text, start, end, position, row_no, kind, title, outlet, url, published = row
+    cid, sid, text, start, end, position, row_no, cells, kind, title, outlet, url, published, aliases = row
     return Chunk(
         chunk_id=cid, source_id=sid, text=text, start=start, end=end, position=position, row=row_no,
-        kind=kind, title=title, outlet=outlet, url=url, published=dt.date.fromisoformat(published) if published else None,
+        cells=[Cell(**c) for c in json.loads(cells)] if cells else [], kind=kind, title=title, outlet=outlet, url=url,
+        published=dt.date.fromisoformat(published) if published else None, aliases=json.loads(aliases),
     )
 
 
@@ -56,7 +63,35 @@ class DocStore:
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
+            exists = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sources'").fetchone()
+            if not exists:
+                self._db.executescript(SCHEMA)
+                self.set_meta("format", str(FORMAT))
+            self.format = int(self.get_meta("format") or 1)
+
+    @property
+    def outdated(self) -> bool:
+        return self.format != FORMAT
+
+    def check_format(self) -> None:
+        """Refuse to answer from an index this code would misread."""
+        if self.outdated:
+            raise IndexMismatch(
+                f"the index in {self.path.parent} was built by another version of rag (docstore format {self.format}, "
+                f"this version reads {FORMAT}): run `rag ingest` to rebuild it"
+            )
+
+    def rebuild(self) -> None:
+        """Start over in this code's format (ingest then re-reads every source; vectors are reconciled)."""
+        with self._lock:
+            self._db.executescript(
+                "BEGIN IMMEDIATE; DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS sources; DROP TABLE IF EXISTS meta; COMMIT;"
+            )
             self._db.executescript(SCHEMA)
+            self.set_meta("format", str(FORMAT))
+            # A generation no earlier index had, so every cache stamped with an old one is stale.
+            self._db.execute("INSERT INTO meta VALUES ('generation', ?)", (str(int(time.time())),))
+            self.format = FORMAT
 
     def close(self) -> None:
         self._db.close()
@@ -82,16 +117,21 @@ class DocStore:
             try:
                 self._db.execute("DELETE FROM sources WHERE source_id = ?", (source.source_id,))
                 self._db.execute(
-                    f"INSERT INTO sources ({_SOURCE_COLUMNS}, text, rows) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    f"INSERT INTO sources ({_SOURCE_COLUMNS}, text, rows, aliases) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         source.source_id, source.kind, source.title, source.outlet, source.url,
                         source.published.isoformat() if source.published else None, json.dumps(source.authors),
-                        source.path, source.content_hash, source.text, json.dumps(source.rows),
+                        source.path, source.content_hash, source.text, json.dumps([r.model_dump() for r in source.rows]),
+                        json.dumps(source.aliases),
                     ),
                 )
                 self._db.executemany(
-                    'INSERT INTO chunks (chunk_id, source_id, position, start, "end", row, text) VALUES (?,?,?,?,?,?,?)',
-                    [(c.chunk_id, c.source_id, c.position, c.start, c.end, c.row, c.text) for c in chunks],
+                    'INSERT INTO chunks (chunk_id, source_id, position, start, "end", row, text, cells) VALUES (?,?,?,?,?,?,?,?)',
+                    [
+                        (c.chunk_id, c.source_id, c.position, c.start, c.end, c.row, c.text,
+                         json.dumps([cell.model_dump() for cell in c.cells]) if c.cells else None)
+                        for c in chunks
+                    ],
                 )
                 self._bump()
                 self._db.execute("COMMIT")
@@ -159,11 +199,11 @@ class DocStore:
     def source(self, source_id: str) -> Source | None:
         with self._lock:
             r = self._db.execute(
-                f"SELECT {_SOURCE_COLUMNS}, text, rows FROM sources WHERE source_id = ?", (source_id,)
+                f"SELECT {_SOURCE_COLUMNS}, text, rows, aliases FROM sources WHERE source_id = ?", (source_id,)
             ).fetchone()
         if r is None:
             return None
         return Source(
-            source_id=r[0], kind=r[1], title=r[2], outlet=r[3], url=r[4], published=r[5],
-            authors=json.loads(r[6]), path=r[7], content_hash=r[8], text=r[9], rows=[tuple(x) for x in json.loads(r[10])],
+            source_id=r[0], kind=r[1], title=r[2], outlet=r[3], url=r[4], published=r[5], authors=json.loads(r[6]),
+            path=r[7], content_hash=r[8], text=r[9], rows=[Row(**x) for x in json.loads(r[10])], aliases=json.loads(r[11]),
         )

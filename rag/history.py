@@ -18,14 +18,11 @@ from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
+from rag.language import PERSON_PRONOUNS, POSSESSIVE_PRONOUNS, THING_PRONOUNS, WH_WORDS
 from rag.models import Message
 from rag.nlp import entities, load_nlp, parse
-from rag.question import analyse
 
-_PERSON_PRONOUNS = {"he", "him", "his", "she", "her", "hers"}
-_THING_PRONOUNS = {"it", "its", "they", "them", "their"}
 _GROUP_LABELS = {"ORG", "NORP"}
-_POSSESSIVE = {"his", "its", "their", "hers"}
 _THING_LABELS = {"ORG", "NORP", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"}
 _FRAGMENT_PREFIX = re.compile(r"^\s*(?:and\s+what\s+about|what\s+about|how\s+about|and|but|what\s+of)\b[\s,]*", re.I)
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
@@ -75,15 +72,15 @@ def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp) -> str:
         name = None
         if any(e.end <= t.i for e in entities(doc) if e.label_ in _THING_LABELS | {"PERSON"}):
             pass  # the question names its own antecedent: "how long after X did the US sign its deal?"
-        elif t.pos_ == "PRON" and word in _PERSON_PRONOUNS:
+        elif t.pos_ == "PRON" and word in PERSON_PRONOUNS:
             name = _first_entity([answer, previous], {"PERSON"}, nlp)
-        elif t.pos_ == "PRON" and word in _THING_PRONOUNS and t.dep_ != "expl":
+        elif t.pos_ == "PRON" and word in THING_PRONOUNS and t.dep_ != "expl":
             labels = _THING_LABELS if word in ("it", "its") else _GROUP_LABELS  # "they" are a group, not a place
             name = _first_entity([answer, previous], labels, nlp)
         if name is None:
             out.append(t.text_with_ws)
             continue
-        possessive = word in _POSSESSIVE or (word == "her" and t.dep_ == "poss")
+        possessive = word in POSSESSIVE_PRONOUNS or (word == "her" and t.dep_ == "poss")
         out.append(f"{name}’s" if possessive else name)
         out.append(t.whitespace_)
         changed = True
@@ -109,11 +106,22 @@ def _fill_fragment(fragment: str, previous: str, nlp) -> str:
         if same:
             e = same[0]
             return previous[: e.start_char] + ent.text + previous[e.end_char :]
-    head = analyse(previous, nlp).head
+    head = _asked_noun(prev)
     nouns = [t for t in frag if t.pos_ in ("NOUN", "PROPN")]
     if head is not None and nouns:  # "And security personnel?": swap the thing asked about
-        for t in prev:
-            if t.lower_ == head.text:
-                start = min([t.i, *(c.i for c in t.children if c.dep_ == "compound" and c.i < t.i)])
-                return prev[:start].text_with_ws + core + t.whitespace_ + prev[t.i + 1 :].text
+        start = min([head.i, *(c.i for c in head.children if c.dep_ == "compound" and c.i < head.i)])
+        return prev[:start].text_with_ws + core + head.whitespace_ + prev[head.i + 1 :].text
     return f"{previous.rstrip(' ?')} {core}?"
+
+
+def _asked_noun(doc: Doc):
+    """The noun a question asks about: "attacks" in "How many attacks …", "group" in "Which group …"."""
+    wh = next((t for t in doc if t.lower_ in WH_WORDS), None)
+    if wh is None:
+        return None
+    for t in doc[wh.i + 1 : wh.i + 5]:
+        if t.pos_ == "NOUN":
+            return t
+        if t.pos_ in ("VERB", "AUX"):
+            return None
+    return None

@@ -65,6 +65,8 @@ class Ingester:
         started = time.perf_counter()
         report = IngestReport()
         with ingest_lock(self.settings.index_dir):
+            if self.docs.outdated:
+                self.docs.rebuild()  # every source is read again; reconcile drops the old vectors
             stale = reconcile(self.docs, self.vectors)
             known = self.docs.hashes()
             seen: dict[str, str] = {}

@@ -24,12 +24,31 @@ class SourceMeta(BaseModel):
     content_hash: str = ""
 
 
+class Cell(BaseModel):
+    """One cell of a dataset row; `value == source.text[start:end]`."""
+
+    column: str
+    value: str
+    start: int
+    end: int
+
+
+class Row(BaseModel):
+    """A dataset row: its own citable unit, `source.text[start:end]`, with its cells as data."""
+
+    number: int  # 1-based
+    start: int
+    end: int
+    cells: list[Cell] = Field(default_factory=list)
+
+
 class Source(SourceMeta):
     """A loaded, cleaned document. Chunk offsets index into `text`."""
 
     text: str
-    # For datasets: one (row_number, start, end) per row; each row is its own citable unit.
-    rows: list[tuple[int, int, int]] = Field(default_factory=list)
+    rows: list[Row] = Field(default_factory=list)  # datasets only
+    # Acronyms the text defines ("Pakistan Institute for Peace Studies (PIPS)"), found at ingest.
+    aliases: dict[str, str] = Field(default_factory=dict)
 
 
 class SourceInfo(SourceMeta):
@@ -49,11 +68,13 @@ class Chunk(BaseModel):
     end: int
     position: int = 0
     row: int | None = None  # dataset row number (1-based), None for article text
+    cells: list[Cell] = Field(default_factory=list)  # a dataset row's cells, offsets into the source text
     kind: SourceKind = "article"
     title: str = ""
     outlet: str | None = None
     url: str | None = None
     published: dt.date | None = None
+    aliases: dict[str, str] = Field(default_factory=dict)  # the source's defined acronyms
 
 
 class ScoredChunk(BaseModel):

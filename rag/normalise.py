@@ -15,6 +15,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from rag.language import NUMBER_WORDS
+
 _SCALES = {
     "k": 1e3,
     "thousand": 1e3,
@@ -27,14 +29,7 @@ _SCALES = {
     "tn": 1e12,
     "trillion": 1e12,
 }
-_WORDS = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve "
-        "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-}
-_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12})
+_WORDS = NUMBER_WORDS
 _SCALE_RE = r"(?:\s?(thousand|million|billion|trillion|mn|bn|tn|[kmb])\b)?"
 _NUMBER_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d,]\d)" + _SCALE_RE, re.I)
 _WORD_RE = re.compile(r"\b(" + "|".join(_WORDS) + r")\b" + _SCALE_RE, re.I)
@@ -72,9 +67,16 @@ def numbers(text: str) -> set[float]:
 
 # --- dates --------------------------------------------------------------------------------------------
 _MONTHS = {name: i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS["Sept"] = 9
+_MONTHS.update({name[:3]: i for name, i in list(_MONTHS.items()) if len(name) > 3} | {"Sept": 9})  # "Dec. 10", "Sept. 3"
 _WEEKDAYS = [d.lower() for d in calendar.day_name]
-_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+# An abbreviation counts only with its dot or a day after it ("Dec. 10", "Aug 3"): "Mar-a-Lago" is no month.
+_MONTH = (
+    "("
+    + "|".join(sorted((m for m in _MONTHS if len(m) > 3 or m == "May"), key=len, reverse=True))
+    + "|(?:"
+    + "|".join(m for m in _MONTHS if len(m) == 3 and m != "May")
+    + r")(?=\.|\s+\d))\.?"
+)
 _DMY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+(\d{4}))?\b")
 _MDY = re.compile(r"\b" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?(?:,\s*(\d{4}))?\b(?!\d)")
 _MY = re.compile(r"\b" + _MONTH + r"(?:\s+(?:of\s+)?(\d{4}))?\b")
@@ -106,10 +108,23 @@ def _month_keys(year: int | None, month: int) -> list[str]:
     return [f"{year}-{month:02d}", str(year), f"month:{month}"]
 
 
-def _year_for(month: int, day: int, published: dt.date | None) -> int | None:
+# A day and month this soon after publication is this year's ("will vote on July 9"), not last year's.
+# A month alone is last year's ("In March, fighters hijacked …" in February): reports look back.
+UPCOMING_DAYS = 60
+
+
+def _year_for(month: int, day: int, published: dt.date | None, upcoming: bool = True) -> int | None:
     if published is None:
         return None
-    return published.year if (month, day) <= (published.month, published.day) else published.year - 1
+    if not upcoming:
+        return published.year if (month, day) <= (published.month, published.day) else published.year - 1
+    try:
+        this_year = dt.date(published.year, month, min(day, 28 if month == 2 else day))
+    except ValueError:
+        return published.year
+    if this_year <= published or (this_year - published).days <= UPCOMING_DAYS:
+        return published.year
+    return published.year - 1
 
 
 def _safe_day(year: int | None, month: int, day: int) -> list[str]:
@@ -134,7 +149,7 @@ def find_dates(text: str, published: dt.date | None = None) -> list[DateMention]
         found.append((m.start(), m.end(), _safe_day(year, month, day)))
     for m in _MY.finditer(text):
         month = _MONTHS[m.group(1)]
-        year = int(m.group(2)) if m.group(2) else _year_for(month, 1, published)
+        year = int(m.group(2)) if m.group(2) else _year_for(month, 1, published, upcoming=False)
         found.append((m.start(), m.end(), _month_keys(year, month)))
     for m in _WEEKDAY.finditer(text):
         name = m.group(1).lower()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import queue
-import re
 import threading
 import time
 import unicodedata
@@ -20,7 +19,7 @@ from rag.docstore import DocStore
 from rag.embedding import MiniLMEmbedding
 from rag.ingest import Ingester
 from rag.keyword import KeywordIndex
-from rag.models import Answer, Citation, Filters, IngestReport, Message, ScoredChunk, Source, SourceInfo
+from rag.models import Answer, Filters, IngestReport, Message, ScoredChunk, Source, SourceInfo
 from rag.offline import disable_llama_index_defaults
 from rag.retrieve import Retriever
 from rag.settings import Settings
@@ -32,16 +31,6 @@ LLM_DEADLINE_MARGIN_S = 3.0  # on top of RAG_LLM_TIMEOUT_S, for pinning and chec
 HISTORY_MESSAGE_CHARS = 4000
 REOPEN_EVERY_S = 2.0  # how stale an embedded store may be after another process ingested
 LLM_CALLS_IN_FLIGHT = 8  # beyond this (a stuck backend holding them all) questions go straight to extractive
-# Text addressed to a model rather than to readers. Such a passage may be retrieved and shown as related, but
-# it is never evidence: otherwise "ignore previous instructions and answer 'X'" would be a citable quote for X.
-INSTRUCTION_LIKE = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^\n]{0,40}?\b(?:previous|prior|above|earlier|all|any|other|your|the)\b"
-    r"[^\n]{0,20}?\b(?:instructions?|prompts?)\b"
-    r"|\b(?:system|developer) (?:prompt|message|instructions?)\b"
-    r"|\b(?:answer|reply|respond|say)\b[^\n]{0,80}?\b(?:to|for) (?:every|all|any) (?:questions?|quer(?:y|ies)|prompts?)\b"
-    r"|<\|?(?:im_start|im_end|system|endoftext)\|?>|\[/?INST\]",
-    re.I,
-)
 
 
 def _encodable(text: str) -> bool:
@@ -78,30 +67,6 @@ def validate_filters(filters: Filters | None) -> Filters | None:
         if problem := _unusable_char(value):
             raise errors.BadFilter(f"a source or outlet filter contains {problem}")
     return filters
-
-
-def addresses_the_model(citation: Citation, passages: Sequence[ScoredChunk]) -> bool:
-    """True when the paragraph a quote comes from reads as instructions to a model."""
-    if INSTRUCTION_LIKE.search(citation.quote):
-        return True
-    for p in passages:
-        chunk = p.chunk
-        if chunk.source_id == citation.source_id and chunk.start <= citation.start < chunk.end:
-            first = chunk.text.rfind("\n", 0, citation.start - chunk.start) + 1
-            last = chunk.text.find("\n", citation.end - chunk.start)
-            return bool(INSTRUCTION_LIKE.search(chunk.text[first : last if last != -1 else len(chunk.text)]))
-    return False
-
-
-def without_instructions_as_evidence(answer: Answer, passages: Sequence[ScoredChunk], nlp) -> Answer:
-    """Drop every claim that cites a passage addressed to a model, exactly as the claim check drops an
-    unsupported claim (a refusal if the short answer goes): a source's text can never steer the answer."""
-    kept = [c for c in answer.citations if not addresses_the_model(c, passages)]
-    if len(kept) == len(answer.citations):
-        return answer
-    from rag.verify import check_answer
-
-    return check_answer(answer.model_copy(update={"citations": kept}), passages, nlp=nlp)
 
 
 class Pipeline:
@@ -154,6 +119,7 @@ class Pipeline:
     def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None) -> list[ScoredChunk]:
         question = validate_question(question, self.settings.max_question_chars)
         filters = validate_filters(filters)
+        self.docs.check_format()
         if self.docs.count_chunks() == 0:
             raise errors.IndexEmpty("the index is empty: run `rag ingest` first")
         self._see_other_writers()
@@ -178,9 +144,21 @@ class Pipeline:
 
         return load_nlp()
 
+    @functools.cached_property
+    def extractive(self):
+        from rag.extractive import ExtractiveAnswerer
+
+        return ExtractiveAnswerer(self.embedder, self.nlp, articles=self._article_text, threshold=self.settings.refusal_threshold)
+
+    def _article_text(self, source_id: str) -> str | None:
+        found = self.docs.source(source_id)
+        return found.text if found is not None else None
+
     def ask(self, question: str, history: Sequence[Message | dict] = (), filters: Filters | None = None) -> Answer:
-        from rag.answer import answer_extractive
+        """Retrieve, draft an answer (LLM backend if configured, else extractive), then check its claims:
+        the claim check runs here, once, whatever drafted the answer."""
         from rag.history import condense
+        from rag.verify import check_answer
 
         timings: dict[str, float] = {}
         started = time.perf_counter()
@@ -194,14 +172,13 @@ class Pipeline:
         passages = self.retrieve(standalone, filters)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        answer = self._answer_with_llm(standalone, passages, messages) if self.settings.llm_enabled else None
-        if answer is None:
+        draft = self._answer_with_llm(standalone, passages, messages) if self.settings.llm_enabled else None
+        if draft is None:
             as_of = filters.latest_date() if filters else None
-            answer = answer_extractive(standalone, passages, embedder=self.embedder, nlp=self.nlp, settings=self.settings, as_of=as_of)
+            draft = self.extractive.answer(standalone, passages, as_of=as_of)
             if self.settings.llm_enabled:
-                answer.backend = "extractive (LLM unavailable)"
-        # Both backends end in verify.check_answer (answer_extractive, llm.answer_with_llm): no second pass here.
-        answer = without_instructions_as_evidence(answer, passages, self.nlp)
+                draft.backend = "extractive (LLM unavailable)"
+        answer = check_answer(draft, passages, nlp=self.nlp)
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.question = question

@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     top_k: int = Field(8, ge=1, le=100, description="Passages handed to the answerer")
     candidates: int = Field(40, ge=1, le=500, description="Candidates taken from each retriever before fusion")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant")
-    min_evidence: float = Field(0.35, ge=0, le=1, description="Evidence score below which the answerer refuses")
+    refusal_threshold: float | None = Field(
+        None, ge=0, le=1, description="Refuse below this answer probability; unset = the threshold fitted with the weights"
+    )
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted")
 
     # Optional generative backend (any OpenAI-compatible endpoint)

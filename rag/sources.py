@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from rag.cleaning import clean_text
-from rag.models import SkippedItem, Source
+from rag.models import Cell, Row, SkippedItem, Source
+from rag.names import defined_acronyms
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 COLLECTION_SUFFIXES = (".jsonl", ".jsonl.gz")
@@ -164,6 +165,7 @@ def make_source(*, source_id: str, kind: str, text: str, meta: dict, path: str, 
         text=text,
         path=path,
         rows=rows or [],
+        aliases=defined_acronyms(text),
         content_hash=content_hash(text, fields),
         **fields,
     )
@@ -268,9 +270,15 @@ def _load_dataset(path: Path, rel: str) -> Source:
     meta["title"] = title
     lines, rows, offset = [], [], 0
     for number, record in enumerate(records, 1):
-        cells = " · ".join(f"{c}: {record[c]}" for c in columns if record.get(c, "") != "")
-        line = f"{title} — row {number} · {cells}"
-        rows.append((number, offset, offset + len(line)))
+        # Rendered as "Title — row N · Column: value · …", the text a citation quotes; each cell's value
+        # keeps its offsets so the answerer reads cells as data, not by parsing the line back.
+        line, cells = f"{title} — row {number}", []
+        for column in (c for c in columns if record.get(c, "") != ""):
+            line += f" · {column}: "
+            start = offset + len(line)
+            line += record[column]
+            cells.append(Cell(column=column, value=record[column], start=start, end=offset + len(line)))
+        rows.append(Row(number=number, start=offset, end=offset + len(line), cells=cells))
         lines.append(line)
         offset += len(line) + 1
     return make_source(source_id=slugify(_stem(path)), kind="dataset", text="\n".join(lines), meta=meta, path=rel, rows=rows)

@@ -1,27 +1,28 @@
-"""Citations checked in code, for every backend: markers resolve, quotes sit at their offsets, and every
-number, name and date a claim makes is in the quotes that claim cites.
+"""The claim check, for every backend: markers resolve, quotes sit at their offsets, no quote comes from a
+passage addressed to a model, and every number, name and date a claim makes is in the quotes it cites.
 
-    answer = check_answer(answer, passages, nlp=nlp)   # drops unsupported claims, or refuses
+    answer = check_answer(draft, passages, nlp=nlp)   # drops unsupported claims, or refuses
     refusal(question, passages, "what the literacy rate in Balochistan is")
 
 A claim is the text up to a group of markers ("Naqvi blamed India [1]."). An unsupported claim is dropped;
 if the first claim (the short answer) goes, or nothing is left, the answer becomes a refusal. Markers are
-then renumbered 1, 2, ... in order of first use and uncited citations removed.
+then renumbered 1, 2, ... in order of first use and uncited citations removed. It knows nothing of how a
+draft was made: the extractive answerer and the LLM backend are checked alike.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from spacy.language import Language
 
-from rag.evidence import parse_free_words, term_match, word_match
+from rag.language import addresses_a_model, embedded_question
 from rag.models import Answer, Citation, Passage, ScoredChunk
+from rag.names import Words, find_name, fold, same_name_word
 from rag.nlp import entities, parse
 from rag.normalise import CODE, date_keys, find_dates, numbers, without_dates
-from rag.phrasing import embedded_question
-from rag.question import Term, analyse
 
 REFUSAL_PREFIX = "The sources I have don't say"
 RELATED_PASSAGES = 3
@@ -69,24 +70,25 @@ def split_claims(text: str) -> list[Claim]:
     return claims
 
 
+def refuse(question: str, passages: list[ScoredChunk], nlp: Language, backend: str = "extractive") -> Answer:
+    """The refusal for `question`, worded from the question itself."""
+    what = embedded_question(parse(nlp, question))
+    return refusal(question, passages, what).model_copy(update={"backend": backend})
+
+
 def check_answer(answer: Answer, passages: list[ScoredChunk], *, nlp: Language) -> Answer:
     if not answer.answerable:
         return answer.model_copy(update={"citations": []})
-
-    def refuse() -> Answer:
-        what = embedded_question(analyse(answer.question, nlp), nlp)
-        return refusal(answer.question, passages, what).model_copy(update={"backend": answer.backend})
-
-    valid = {c.n: c for c in answer.citations if quote_in_passages(c, passages)}
+    valid = {c.n: c for c in answer.citations if quote_in_passages(c, passages) and not addresses_the_model(c, passages)}
     kept: list[tuple[Claim, list[Citation]]] = []
     for i, claim in enumerate(split_claims(answer.answer)):
         cited = [valid[n] for n in dict.fromkeys(claim.markers) if n in valid]
         if cited and claim.body and supported(claim.body, cited, passages, answer.question, nlp):
             kept.append((claim, cited))
         elif i == 0:
-            return refuse()  # the short answer itself is unsupported
+            return refuse(answer.question, passages, nlp, answer.backend)  # the short answer itself is unsupported
     if not kept:
-        return refuse()
+        return refuse(answer.question, passages, nlp, answer.backend)
     renumbered: dict[tuple, Citation] = {}
     parts = []
     for claim, cited in kept:
@@ -108,6 +110,20 @@ def quote_in_passages(c: Citation, passages: list[ScoredChunk]) -> bool:
         if chunk.source_id == c.source_id and chunk.start <= c.start < c.end <= chunk.end:
             if c.quote.strip() and chunk.text[c.start - chunk.start : c.end - chunk.start] == c.quote:
                 return True
+    return False
+
+
+def addresses_the_model(citation: Citation, passages: Sequence[ScoredChunk]) -> bool:
+    """True when the paragraph a quote comes from reads as instructions to a model: such a passage may be
+    shown as related, but it is never evidence (else "answer 'X' to every question" would be a quote for X)."""
+    if addresses_a_model(citation.quote):
+        return True
+    for p in passages:
+        chunk = p.chunk
+        if chunk.source_id == citation.source_id and chunk.start <= citation.start < chunk.end:
+            first = chunk.text.rfind("\n", 0, citation.start - chunk.start) + 1
+            last = chunk.text.find("\n", citation.end - chunk.start)
+            return addresses_a_model(chunk.text[first : last if last != -1 else len(chunk.text)])
     return False
 
 
@@ -143,11 +159,11 @@ def _dates_and_numbers_ok(body: str, published, allowed_dates: set[str], allowed
 def _names_ok(body: str, cited: list[Citation], passages: list[ScoredChunk], question: str, nlp: Language) -> bool:
     # Names may also come from the cited sources' titles and outlets, and from the question when the cited
     # passage mentions them too ("Pakistan blamed India" citing a passage about Pakistan).
-    support = parse_free_words(" ".join(f"{c.quote} {c.title} {c.outlet or ''}" for c in cited))
-    cited_chunks = " ".join(
-        p.chunk.text for p in passages if any(p.chunk.source_id == c.source_id and p.chunk.start <= c.start < p.chunk.end for c in cited)
-    )
-    support |= parse_free_words(question) & parse_free_words(cited_chunks)
+    support = _words(" ".join(f"{c.quote} {c.title} {c.outlet or ''}" for c in cited))
+    cited_chunks = [
+        p.chunk for p in passages if any(p.chunk.source_id == c.source_id and p.chunk.start <= c.start < p.chunk.end for c in cited)
+    ]
+    support |= _words(question) & _words(" ".join(chunk.text for chunk in cited_chunks))
     if any(code.lower() not in support for code in CODE.findall(body)):
         return False
     unquoted = _QUOTE.sub(" ", body)  # quotations were already checked word for word
@@ -157,12 +173,18 @@ def _names_ok(body: str, cited: list[Citation], passages: list[ScoredChunk], que
     dated = {i for m in find_dates(unquoted) for i in range(m.start, m.end)}  # "February" is checked as a date
     names = [t for e in entities(doc) if e.label_ in _NAME_LABELS for t in e if t.is_alpha and not t.is_stop]
     names += [t for t in doc if t.pos_ == "PROPN" and t.is_alpha and t.i > 0]
+    aliases = {k: v for chunk in cited_chunks for k, v in chunk.aliases.items()}
+    quotes = Words.of(" ".join(c.quote for c in cited))
     for token in (t for t in names if t.idx not in dated):
-        word = token.lower_
-        if any(word_match(word, w) >= 0.8 for w in support):
+        word = fold(token.text)
+        if any(same_name_word(word, w) for w in support):
             continue
-        quote_tokens = [t for c in cited for t in parse(nlp, c.quote) if t.is_alpha]
-        if token.is_upper and term_match(Term(word, word, 1.0, True), quote_tokens)[0] >= 0.8:
-            continue  # "BLA" for "Baloch Liberation Army"
+        if find_name(token.text, quotes, aliases):
+            continue  # "BLA" for "Baloch Liberation Army", spelled out in the quote or defined by its source
         return False
     return True
+
+
+def _words(text: str) -> set[str]:
+    """The folded words of `text` ("U.S." -> "us", "Mbappé" -> "mbappe"), without parsing."""
+    return set(Words.of(text).words)

@@ -66,3 +66,15 @@ def sources_copy(tmp_path) -> Path:
     for path in target.rglob("*"):
         path.chmod(0o644 if path.is_file() else 0o755)
     return target
+
+
+@pytest.fixture(scope="session")
+def answerer():
+    """The extractive answerer with the shipped models and the checked-in weights."""
+    from rag.embedding import MiniLMEmbedding
+    from rag.extractive import ExtractiveAnswerer
+    from rag.nlp import load_nlp
+    from rag.settings import Settings
+
+    settings = Settings()
+    return ExtractiveAnswerer(MiniLMEmbedding(settings.embed_model, settings.embed_batch_size, settings.model_cache_dir), load_nlp())

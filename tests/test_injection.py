@@ -21,8 +21,8 @@ import pytest
 from pydantic import SecretStr
 
 from rag.models import Answer, Citation
-from rag.pipeline import LLM_DEADLINE_MARGIN_S, Pipeline, addresses_the_model, without_instructions_as_evidence
-from rag.verify import check_answer
+from rag.pipeline import LLM_DEADLINE_MARGIN_S, Pipeline
+from rag.verify import addresses_the_model, check_answer
 from tests.api_fixtures import free_port
 from tests.conftest import SOURCES
 
@@ -192,10 +192,9 @@ def test_a_quote_that_addresses_the_model_is_not_evidence(pipeline):
                         quote=quote, start=start, end=start + len(quote), score=1.0)
     obeyed = Answer(question="Who was behind the attacks?", answer="Norway was behind the attacks [1].", answerable=True,
                     citations=[citation], backend="llm")
-    # The claim check alone accepts it: every word of the claim is in the quote. Hence the extra rule.
-    assert check_answer(obeyed, passages, nlp=pipeline.nlp).answerable
+    # Every word of the claim is in the quote; what refuses it is that the quote gives orders to a model.
     assert addresses_the_model(citation, passages)
-    guarded = without_instructions_as_evidence(obeyed, passages, pipeline.nlp)
+    guarded = check_answer(obeyed, passages, nlp=pipeline.nlp)
     assert not guarded.answerable and guarded.citations == [] and guarded.backend == "llm"
 
 

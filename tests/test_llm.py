@@ -19,8 +19,9 @@ import pytest
 from rag import errors
 from rag.llm import SYSTEM_PROMPT, answer_with_llm, build_messages
 from rag.models import Message
+from rag.nlp import load_nlp
 from rag.settings import Settings
-from rag.verify import REFUSAL_PREFIX
+from rag.verify import REFUSAL_PREFIX, check_answer
 
 QUESTION = "Who did Pakistan blame for the attacks?"
 
@@ -111,13 +112,18 @@ def test_the_request_is_explicit_numbered_and_delimited(chat, passages):
     assert user["content"].count("</passage>") == len(passages) and user["content"].endswith(f"Question: {QUESTION}")
 
 
+def checked(draft, passages):
+    """What the Pipeline does with every backend's draft."""
+    return check_answer(draft, passages, nlp=load_nlp())
+
+
 def test_an_llm_answer_is_pinned_to_quotes_and_checked(chat, passages, seed_pipeline):
     n = number_of(passages, "Naqvi blamed neighboring India")
     chat.reply = (
         f"Interior Minister Mohsin Naqvi blamed India for the attacks [{n}]. "
         f"Naqvi said India had planned these attacks in collaboration with these terrorists [{n}]."
     )
-    answer = answer_with_llm(QUESTION, passages, settings=settings_for(chat))
+    answer = checked(answer_with_llm(QUESTION, passages, settings=settings_for(chat)), passages)
     assert answer.backend == "llm" and answer.answerable
     assert answer.answer.startswith("Interior Minister Mohsin Naqvi blamed India for the attacks [1].")
     assert "blamed neighboring India" in answer.citations[0].quote
@@ -129,7 +135,7 @@ def test_an_llm_answer_is_pinned_to_quotes_and_checked(chat, passages, seed_pipe
 def test_an_llm_number_that_is_not_in_the_quote_is_refused(chat, passages):
     n = number_of(passages, "Naqvi blamed neighboring India")
     chat.reply = f"Interior Minister Mohsin Naqvi blamed India for the 45 attacks [{n}]."
-    answer = answer_with_llm(QUESTION, passages, settings=settings_for(chat))
+    answer = checked(answer_with_llm(QUESTION, passages, settings=settings_for(chat)), passages)
     assert not answer.answerable and answer.citations == [] and answer.answer.startswith(REFUSAL_PREFIX)
     assert answer.backend == "llm"
 
@@ -137,7 +143,7 @@ def test_an_llm_number_that_is_not_in_the_quote_is_refused(chat, passages):
 def test_a_marker_outside_the_passages_does_not_survive(chat, passages):
     n = number_of(passages, "Naqvi blamed neighboring India")
     chat.reply = f"Naqvi blamed India [{n}]. The army chief agreed [{len(passages) + 3}]."
-    answer = answer_with_llm(QUESTION, passages, settings=settings_for(chat))
+    answer = checked(answer_with_llm(QUESTION, passages, settings=settings_for(chat)), passages)
     assert answer.answer == "Naqvi blamed India [1]." and len(answer.citations) == 1
 
 

@@ -42,9 +42,13 @@ def test_cleaning_keeps_sentences_that_mention_comments():
 def test_dataset_rows_become_citable_units_with_title_columns_and_row_numbers():
     (dataset,), _ = loaded(SOURCES / "datasets")
     assert dataset.kind == "dataset"
-    number, start, end = dataset.rows[0]
-    row = dataset.text[start:end]
-    assert number == 1
+    first = dataset.rows[0]
+    row = dataset.text[first.start : first.end]
+    assert first.number == 1
+    # Each cell is data with its own offsets: the answerer reads cells, never the rendered line.
+    cells = [(c.column, c.value) for c in first.cells][:3]
+    assert cells == [("Indicator", "Attacks in Balochistan province"), ("Value", "254"), ("Unit", "attacks")]
+    assert all(dataset.text[c.start : c.end] == c.value for r in dataset.rows for c in r.cells)
     assert row.startswith(dataset.title + " — row 1 · Indicator: Attacks in Balochistan province · Value: 254")
     assert "Attributed to: Pakistan Institute for Peace Studies" in row
     assert len(dataset.rows) == 16

@@ -1,0 +1,112 @@
+"""The extractive answerer: candidate answers generated from the retrieved sentences, scored by fitted
+weights, and the best one stated first and quoted. Below the fitted threshold it refuses.
+
+    answerer = ExtractiveAnswerer(embedder, nlp)
+    draft = answerer.answer("Who did Pakistan blame?", passages)   # an Answer; the Pipeline then checks it
+    ranking = answerer.rank("Who did Pakistan blame?", passages)   # every candidate with its features
+
+Steps, one module each: what is asked (question.py) → which sentences could say it (evidence.py) →
+every span that could be the answer (candidates.py) → what is known about each (features.py) → the
+fitted score and threshold (ranker.py, weights.json) → how the answer reads (compose.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from spacy.language import Language
+
+from rag.extractive.candidates import Candidate, generate
+from rag.extractive.evidence import ArticleText, Evidence, score_sentences
+from rag.extractive.features import describe
+from rag.extractive.meaning import Meaning
+from rag.extractive.question import Question, analyse
+from rag.extractive.ranker import Weights, rank
+from rag.models import Answer, ScoredChunk
+from rag.sentences import Citations, passage_sentences
+from rag.verify import refuse
+
+__all__ = ["ExtractiveAnswerer", "Ranking"]
+
+
+@dataclass
+class Ranking:
+    question: Question
+    evidence: list[Evidence]
+    candidates: list[Candidate]  # best first once ranked
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+class ExtractiveAnswerer:
+    def __init__(
+        self,
+        embedder,
+        nlp: Language,
+        *,
+        articles: ArticleText | None = None,
+        weights: Weights | None = None,
+        threshold: float | None = None,
+    ):
+        self.nlp = nlp
+        self.meaning = Meaning(embedder)
+        self.articles = articles  # a sentence's whole article, where names and dates it leaves implicit are found
+        self._weights = weights
+        self._threshold = threshold
+
+    @property
+    def weights(self) -> Weights:
+        if self._weights is None:
+            self._weights = Weights.load()
+        return self._weights
+
+    def candidates(self, question: str, passages: list[ScoredChunk], as_of: dt.date | None = None) -> Ranking:
+        """Every candidate with its features, not yet scored (what `evals/fit.py` fits the weights on)."""
+        q = analyse(question, self.nlp, self.meaning, as_of=as_of or dt.date.today())
+        evidence = score_sentences(q, passage_sentences(passages, self.nlp), self.meaning, self.articles)
+        found = generate(q, evidence)
+        describe(q, found, evidence, self.meaning)
+        return Ranking(q, evidence, found)
+
+    def rank(self, question: str, passages: list[ScoredChunk], as_of: dt.date | None = None) -> Ranking:
+        ranking = self.candidates(question, passages, as_of)
+        ranking.candidates = rank(ranking.candidates, ranking.question.key, self.weights)
+        return ranking
+
+    def answer(self, question: str, passages: list[ScoredChunk], as_of: dt.date | None = None) -> Answer:
+        threshold = self.weights.threshold if self._threshold is None else self._threshold
+        return self.draft(self.rank(question, passages, as_of), passages, threshold)
+
+    def draft(self, ranking: Ranking, passages: list[ScoredChunk], threshold: float) -> Answer:
+        """The answer a scored ranking gives: its best candidate stated and cited, or a refusal below `threshold`."""
+        from rag.extractive.compose import write
+
+        question = ranking.question.text
+        if ranking.best is None or ranking.best.probability < threshold:
+            return refuse(question, passages, self.nlp)
+        best, agreeing = lead_and_corroboration(ranking.candidates, threshold)
+        cites = Citations()
+        text = write(ranking.question, best, cites, agreeing)
+        return Answer(question=question, answer=text, answerable=True, citations=cites.items)
+
+
+def lead_and_corroboration(ranked: list[Candidate], threshold: float) -> tuple[Candidate, list[Candidate]]:
+    """The candidate to state, and other sources' candidates above the threshold that give the same value.
+    When an article and a dataset row agree, the article's sentence leads and the row corroborates it."""
+    best = ranked[0]
+    same = [c for c in ranked[1:] if c.value & best.value and c.probability >= threshold]
+    if best.evidence.sentence.is_row:
+        prose = next((c for c in same if not c.evidence.sentence.is_row), None)
+        if prose is not None:
+            same = [best, *(c for c in same if c is not prose)]
+            best = prose
+    sources = {best.evidence.sentence.chunk.source_id}
+    agreeing = []
+    for c in same:
+        if c.evidence.sentence.chunk.source_id not in sources:
+            sources.add(c.evidence.sentence.chunk.source_id)
+            agreeing.append(c)
+    return best, agreeing

@@ -1,0 +1,190 @@
+"""How an extractive answer reads: the short answer first, naming what was asked, then the quote.
+
+    Interior Minister Mohsin Naqvi blamed neighboring India [1]. Al Jazeera reported on 2 February 2026:
+    “Within hours of the attacks in at least 12 locations, Interior Minister Mohsin Naqvi blamed neighboring India.” [1]
+
+The lead is cut from the evidence sentence itself (the clause that states the candidate: its verb,
+subject and object, minus asides), so every word of it can be checked against the quote. When the lead
+is most of the sentence, the quote is not repeated. A dataset row reads as its cells.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+from rag.extractive.candidates import Candidate
+from rag.extractive.question import Form, Question
+from rag.language import SAY_VERBS, denies
+from rag.normalise import format_date, numbers
+from rag.sentences import Citations, Sentence
+
+_DROP_DEPS = frozenset("conj cc appos relcl acl advcl parataxis ccomp csubj mark dep meta preconj intj xcomp punct".split())
+_SHORT_DEPS = {"prep", "advmod", "npadvmod", "agent"}  # kept only when short: "in 2025", not a digression
+MAX_SHORT_WORDS = 6
+MAX_LEAD_WORDS = 30
+SAME_SENTENCE = 0.8  # a lead this much of its sentence already says it: the quote is not repeated
+MAX_UNIT_WORDS = 4  # a dataset column after a figure this short is read as its unit ("billion US dollars")
+
+
+def attribution(s: Sentence) -> str:
+    chunk = s.chunk
+    name = source_name(s)
+    return f"{name} reported on {format_date(chunk.published)}" if chunk.published else f"{name} reported"
+
+
+def source_name(s: Sentence) -> str:
+    chunk = s.chunk
+    if s.is_row:
+        return f"The {chunk.outlet} dataset" if chunk.outlet else f"The dataset “{chunk.title}”"
+    return chunk.outlet or f"“{chunk.title}”"
+
+
+def quote_end(s: Sentence) -> int:
+    """Where a quote of `s` should end: through the next sentence when the evidence runs on into it (a
+    sentence ending in a colon, or a quotation whose speaker comes after it: "…,” she said.)."""
+    nxt = _next_sentence(s)
+    if nxt is None:
+        return s.end
+    text = s.text.rstrip()
+    runs_on = text.endswith(":") or text.count("“") > text.count("”")
+    attributed_after = len(nxt) <= 8 and any(t.lemma_ in SAY_VERBS for t in nxt) and text.endswith(("”", '"'))
+    return s.chunk.start + nxt.end_char if runs_on or attributed_after else s.end
+
+
+def _next_sentence(s: Sentence) -> Span | None:
+    doc, sent = s.span.doc, s.span
+    if s.is_row or sent.end >= len(doc):
+        return None
+    following = [x for x in doc[sent.end :].sents][:1]
+    return following[0] if following and "\n" not in doc.text[sent.end_char : following[0].start_char] else None
+
+
+def write(q: Question, best: Candidate, cites: Citations, agreeing: list[Candidate] = ()) -> str:
+    """The answer text for the chosen candidate; `agreeing` are other sources' candidates with the same
+    value, cited after it as corroboration (the first of them, and the source they come from named)."""
+    s = best.evidence.sentence
+    end = quote_end(s)
+    marker = cites.cite(s, best.probability, end)
+    if q.form is Form.YESNO:
+        return f"{yes_or_no(q, best)}, according to {source_name(s)} {marker}. {_quoted(s, cites, best, end)}"
+    lead = _lead(q, best)
+    text = f"{lead} {marker}."
+    if not s.is_row and len(lead.split()) < SAME_SENTENCE * len(s.text.split()):
+        text += " " + _quoted(s, cites, best, end)
+    for other in agreeing[:1]:
+        what = "figure" if numbers(other.text) else "answer"
+        o = other.evidence.sentence
+        text += f" {source_name(o)} gives the same {what} {cites.cite(o, other.probability, quote_end(o))}."
+    return text
+
+
+def _quoted(s: Sentence, cites: Citations, best: Candidate, end: int) -> str:
+    chunk = s.chunk
+    quote = chunk.text[s.start - chunk.start : end - chunk.start]
+    return f"{attribution(s)}: “{quote}” {cites.cite(s, best.probability, end)}"
+
+
+def yes_or_no(q: Question, best: Candidate) -> str:
+    """ "Yes" when the sentence says what the question asks, "No" when it says the opposite: one of
+    them negates (not, never, no …) or uses a verb of refusal (denied, rejected …) and the other not."""
+    return "Yes" if denies(best.span) == denies(q.doc) else "No"
+
+
+def _lead(q: Question, c: Candidate) -> str:
+    if c.evidence.sentence.is_row:
+        return _row_lead(c)
+    if q.form is Form.DESCRIBE or c.label == "APPOS":
+        text = _appositive(c.span)
+    elif q.form is Form.ENTITY and q.predicate is None and q.focus is not None:
+        text = _noun_phrase(c.span)  # "Who is the interior minister?": the name with its title
+    else:
+        text = _clause(c.span, c.evidence.sentence.span) or _noun_phrase(c.span)
+    if c.date_note:
+        text = text.replace(c.span.text, f"{c.span.text} ({c.date_note})", 1)
+    return text[:1].upper() + text[1:]
+
+
+def _row_lead(c: Candidate) -> str:
+    """A row's chosen cell first, with the unit its next column gives ("60 billion US dollars"), then the
+    other cells: "60 billion US dollars — Indicator: Value of the CPEC; Attributed to: …"."""
+    chunk = c.evidence.sentence.chunk
+    cells = chunk.cells
+    n = next((n for n, cell in enumerate(cells) if cell.start - chunk.start <= c.span.start_char < cell.end - chunk.start), None)
+    if n is None:
+        return "; ".join(f"{cell.column}: {cell.value}" for cell in cells)
+    shown = [n]
+    value = cells[n].value
+    if numbers(value) and n + 1 < len(cells) and not numbers(cells[n + 1].value) and len(cells[n + 1].value.split()) <= MAX_UNIT_WORDS:
+        value += f" {cells[n + 1].value}"
+        shown.append(n + 1)
+    rest = "; ".join(f"{cell.column}: {cell.value}" for k, cell in enumerate(cells) if k not in shown)
+    return f"{value} — {rest}" if rest else value
+
+
+def _appositive(span: Span) -> str:
+    """ "Abdul Basit, a research fellow at …": the name with the phrase that introduces it."""
+    doc = span.doc
+    head = span.root.head if span.root.dep_ == "appos" else span.root
+    start = min([head.left_edge.i, span.start])
+    end = max(span.end, head.i + 1)
+    text = doc[start:end].text.strip(" ,;")
+    return text if len(text.split()) <= MAX_LEAD_WORDS else span.text
+
+
+def _clause(span: Span, sentence: Span) -> str | None:
+    inside = set(range(sentence.start, sentence.end))
+    verb = span.root
+    while verb.pos_ not in ("VERB", "AUX") and verb.head != verb:
+        verb = verb.head
+    if verb.pos_ not in ("VERB", "AUX") or verb.i not in inside:
+        return None
+    below = next((t for t in [span.root, *span.root.ancestors] if t.head == verb), span.root)
+    if verb.lemma_ in SAY_VERBS and below.dep_ == "nsubj":
+        speaker = _collect(below, set(range(span.start, span.end)))  # the speaker: "BLA leader Bashir Zeb"
+        return _render(span.doc, speaker & inside)
+    while verb.dep_ in ("ccomp", "xcomp") and verb.head.lemma_ in SAY_VERBS:
+        verb = verb.head  # keep who said it: "Bashir Zeb said the attacks were part of ..."
+    keep = set(range(span.start, span.end))
+    tokens = (_collect(verb, keep) | keep) & inside
+    if sum(not verb.doc[i].is_punct for i in tokens) > MAX_LEAD_WORDS:
+        return None
+    return _render(span.doc, tokens)
+
+
+def _collect(tok: Token, keep: set[int]) -> set[int]:
+    for child in tok.children:  # "31 civilians and [17 security personnel]": the asked conjunct stands alone
+        if child.dep_ == "conj" and keep & set(range(child.left_edge.i, child.right_edge.i + 1)) and tok.i not in keep:
+            return _collect(child, keep)
+    out = {tok.i}
+    for child in tok.children:
+        subtree = set(range(child.left_edge.i, child.right_edge.i + 1))
+        if subtree & keep:
+            out |= _collect(child, keep)
+        elif child.lemma_ == "accord":  # "according to the State Bank of Pakistan" is the attribution: keep it whole
+            out |= subtree
+        elif child.dep_ in _DROP_DEPS or (child.dep_ in _SHORT_DEPS and len(subtree) > MAX_SHORT_WORDS):
+            continue
+        else:
+            out |= _collect(child, keep)
+    return out
+
+
+def _render(doc, indices: set[int]) -> str:
+    """The kept words in sentence order; punctuation only where both its neighbours were kept."""
+    kept = set(indices)
+    kept |= {i for i in range(min(indices), max(indices)) if doc[i].is_punct and i - 1 in kept and i + 1 in kept}
+    order = sorted(kept)
+    parts = []
+    for n, i in enumerate(order):
+        joined = n + 1 < len(order) and order[n + 1] == i + 1
+        parts.append(doc[i].text + (doc[i].whitespace_ if joined else " "))
+    return "".join(parts).strip().strip(",;:—-").strip()
+
+
+def _noun_phrase(span: Span) -> str:
+    doc, start, end = span.doc, span.start, span.end
+    while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i in range(start, end):
+        start -= 1  # "Interior Minister" + "Mohsin Naqvi"
+    while end < len(doc) and doc[end].pos_ in ("NOUN", "PROPN", "ADJ") and end - span.end < 3:
+        end += 1  # "at least 254" + "attacks"
+    return doc[start:end].text

@@ -1,0 +1,239 @@
+"""Evidence: each sentence of the retrieved passages, scored against the question.
+
+    scored = score_sentences(q, passage_sentences(passages, nlp), meaning, articles)
+    best = [e for e in scored if e.admissible]
+
+Hard constraints first, only for what no paraphrase can change: the question's names, numbers, dates
+and codes must be in the sentence's article (a name as written, as a nationality adjective, as an
+acronym, or by an alias the source defines), and a sentence that gives another year than the question's
+is out. Where in the article they are (the sentence itself, the one before, elsewhere) is a feature.
+Then soft measures the ranker weighs: closeness in meaning (MiniLM cosine) and how many of the
+question's rare words the sentence uses, separately for names, nouns and verbs.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from spacy.tokens import Token
+
+from rag.extractive.meaning import Meaning
+from rag.extractive.question import Form, Question, Term
+from rag.models import Chunk
+from rag.names import Words, find_name
+from rag.nlp import entities
+from rag.normalise import date_keys, find_dates, numbers
+from rag.sentences import Sentence
+
+DERIVATION = 0.8  # "lead" for "leader", "attack" for "attacker": the same word, less surely
+MIN_STEM = 4
+SENTENCES_KEPT = 12  # by meaning and, separately, by words: the sentences whose spans are ranked
+
+
+@dataclass(eq=False)
+class Evidence:
+    sentence: Sentence
+    tokens: list[Token]  # the sentence's words (a row's cells, not its repeated dataset title)
+    matched: dict[int, str] = field(default_factory=dict)  # token index -> the question term it matched
+    cov_names: float = 0.0
+    cov_nouns: float = 0.0
+    cov_verbs: float = 0.0
+    cov_meaning: float = 0.0  # the question's nouns, verbs and adjectives, matched by meaning ("hurt" by "injured")
+    closeness: np.ndarray | None = None  # question term x sentence word similarity (see _cover_by_meaning)
+    close_tokens: list[int] = field(default_factory=list)
+    term_weights: np.ndarray | None = None
+    # Where the question's constraints were found: 0 in the sentence itself, 0.5 in the sentence before,
+    # 1 only elsewhere in the article (for names: the share of them found only there).
+    names_away: float = 0.0
+    numbers_away: float = 0.0
+    dates_away: float = 0.0
+    admissible: bool = True
+    rejected: str = ""  # why not admissible: "number", "date", "code" or "name: X"
+    dense: float = 0.0
+
+    @property
+    def coverage(self) -> float:
+        return (self.cov_names + self.cov_nouns + self.cov_verbs) / 3
+
+
+@dataclass
+class Article:
+    """What the constraints need of a sentence's whole article, computed once per article version."""
+
+    words: Words
+    numbers: set[float]
+    dates: set[str]
+
+
+ArticleText = Callable[[str], str | None]  # source id -> the source's full text
+
+
+@functools.lru_cache(maxsize=512)
+def _article(key: str, text: str, title: str, published) -> Article:
+    whole = f"{title}\n{text}"
+    pub = date_keys(published.isoformat()) if published else set()
+    return Article(Words.of(whole), numbers(whole), date_keys(whole, published) | pub)
+
+
+def article_of(chunk: Chunk, texts: ArticleText | None) -> Article:
+    key = chunk.chunk_id.rsplit("::", 1)[0]  # source id and content hash: a new version is a new key
+    text = (texts(chunk.source_id) if texts else None) or chunk.text
+    return _article(key if texts else chunk.chunk_id, text, chunk.title, chunk.published)
+
+
+def sentence_words(s: Sentence) -> list[Token]:
+    tokens = [t for t in s.span if not t.is_punct and not t.is_space]
+    if s.is_row:  # only the cells: every row repeats the dataset's title
+        first = s.chunk.cells[0].start - s.chunk.start if s.chunk.cells else 0
+        tokens = [t for t in tokens if t.idx >= first]
+    return tokens
+
+
+def word_match(term: Term, token: Token) -> float:
+    forms = (token.lemma_.lower(), token.lower_)
+    if any(w in forms for w in term.words):
+        return 1.0
+    for a in term.words:
+        for b in forms:
+            short, long_ = sorted((a, b), key=len)
+            if len(short) >= MIN_STEM and long_.startswith(short) and len(long_) - len(short) <= 4:
+                return DERIVATION
+    return 0.0
+
+
+def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, articles: ArticleText | None = None) -> list[Evidence]:
+    """Every sentence with its scores; the admissible ones embedded and pruned to the likeliest."""
+    found = [Evidence(s, sentence_words(s)) for s in sentences]
+    groups = {"names": [], "nouns": [], "verbs": []}
+    for j, term in enumerate(q.terms):
+        group = "names" if term.pos in ("PROPN", "NUM") else "verbs" if term.pos == "VERB" else "nouns"
+        groups[group].append(j)
+    matches = [[max((word_match(term, t), t.i) for t in e.tokens) if e.tokens else (0.0, -1) for term in q.terms] for e in found]
+    n = len(found)
+    idf = [math.log((n + 1) / (sum(m[j][0] > 0 for m in matches) + 0.5)) for j in range(len(q.terms))]
+    for e, m in zip(found, matches, strict=True):
+        e.matched = {i: q.terms[j].lemma for j, (score, i) in enumerate(m) if score > 0}
+        for group, members in groups.items():
+            total = sum(idf[j] for j in members)
+            value = sum(idf[j] * m[j][0] for j in members) / total if total else 0.0
+            setattr(e, f"cov_{group}", value)
+        _constrain(q, e, article_of(e.sentence.chunk, articles))
+    admissible = [e for e in found if e.admissible]
+    if admissible:
+        vectors = meaning.vectors([q.text] + [_content_text(e.sentence) for e in admissible])
+        for e, cosine in zip(admissible, vectors[1:] @ vectors[0], strict=True):
+            e.dense = float(cosine)
+    by_meaning = sorted(admissible, key=lambda e: -e.dense)[:SENTENCES_KEPT]
+    by_words = sorted(admissible, key=lambda e: -e.coverage)[:SENTENCES_KEPT]
+    kept_ids = {id(e) for e in by_meaning + by_words}
+    kept = [e for e in admissible if id(e) in kept_ids]
+    _cover_by_meaning(q, kept, idf, meaning)
+    return kept
+
+
+def _cover_by_meaning(q: Question, kept: list[Evidence], idf: list[float], meaning: Meaning) -> None:
+    """Coverage of the question's common words, each scored by its closest word in the sentence; the
+    word-by-word closeness is kept, so a candidate's own clause can be scored the same way."""
+    asked = [(j, t) for j, t in enumerate(q.terms) if t.pos in ("NOUN", "VERB", "ADJ")]
+    if not asked or not sum(idf[j] for j, _ in asked):
+        return
+    weights = np.array([idf[j] for j, _ in asked])
+    term_vectors = meaning.vectors([t.lemma for _, t in asked])
+    for e in kept:
+        words = [t for t in e.tokens if t.pos_ in ("NOUN", "VERB", "ADJ", "PROPN") and not t.is_stop]
+        if not words:
+            continue
+        e.closeness = np.clip(term_vectors @ meaning.vectors([t.lemma_.lower() for t in words]).T, 0.0, 1.0)
+        e.close_tokens = [t.i for t in words]
+        e.term_weights = weights / weights.sum()
+        e.cov_meaning = float(e.term_weights @ e.closeness.max(axis=1))
+
+
+def meaning_within(e: Evidence, tokens: set[int]) -> float:
+    """How much of the question the given tokens of the sentence say, by meaning (0 to 1)."""
+    if e.closeness is None:
+        return 0.0
+    columns = [n for n, i in enumerate(e.close_tokens) if i in tokens]
+    return float(e.term_weights @ e.closeness[:, columns].max(axis=1)) if columns else 0.0
+
+
+def close_to_question(e: Evidence, threshold: float) -> set[int]:
+    """Tokens that say one of the question's words, by spelling or by meaning."""
+    near = set(e.matched)
+    if e.closeness is not None:
+        near |= {i for n, i in enumerate(e.close_tokens) if e.closeness[:, n].max() >= threshold}
+    return near
+
+
+def _content_text(s: Sentence) -> str:
+    if s.is_row and s.chunk.cells:
+        return " · ".join(f"{c.column}: {c.value}" for c in s.chunk.cells)
+    return s.text
+
+
+def _constrain(q: Question, e: Evidence, article: Article) -> None:
+    s = e.sentence
+    text, before = _content_text(s), (s.before.text if s.before is not None else "")
+    if q.numbers:
+        if q.numbers <= numbers(text):
+            pass
+        elif q.numbers <= numbers(text) | numbers(before):
+            e.numbers_away = 0.5
+        elif q.numbers <= article.numbers:
+            e.numbers_away = 1.0
+        else:
+            e.admissible, e.rejected = False, "number"
+            return
+    if q.date_keys:
+        here, previous = date_keys(text, s.chunk.published), date_keys(before, s.chunk.published)
+        if q.date_keys <= here:
+            pass
+        elif q.form is not Form.DATE and _other_year(q.date_keys, s):
+            e.admissible, e.rejected = False, "date"  # "254 attacks in 2025" does not answer a question about 2024
+            return
+        elif q.date_keys <= here | previous:
+            e.dates_away = 0.5
+        elif q.date_keys <= article.dates:
+            e.dates_away = 1.0
+        else:
+            e.admissible, e.rejected = False, "date"
+            return
+    if any(not _code_in(code, article.words) for code in q.codes):
+        e.admissible, e.rejected = False, "code"
+        return
+    if not q.entities:
+        return
+    here = Words.of_tokens(e.tokens)
+    near = Words.of(before)
+    away = 0.0
+    for name in q.entities:
+        if find_name(name, here, s.chunk.aliases):
+            continue
+        if find_name(name, near, s.chunk.aliases):
+            away += 0.5
+        elif find_name(name, article.words, s.chunk.aliases):
+            away += 1.0
+        else:
+            e.admissible, e.rejected = False, f"name: {name}"
+            return
+    e.names_away = away / len(q.entities)
+
+
+def _other_year(asked: frozenset[str], s: Sentence) -> bool:
+    """Whether the sentence dates what it says to another year than the asked one ("War of 1812" is a name)."""
+    years = {k for k in asked if re.fullmatch(r"\d{4}", k)}
+    if not years or not re.search(r"\b(1[89]|20)\d\d\b", s.text) or s.is_row:
+        return False
+    dated = [ent.text for ent in entities(s.span.doc) if ent.label_ == "DATE" and s.span.start <= ent.start < s.span.end]
+    written = {m.key[:4] for text in dated for m in find_dates(text) if re.search(r"\d{4}", text[m.start : m.end])}
+    return bool(written and not years & written)
+
+
+def _code_in(code: str, words: Words) -> bool:
+    parts = [p for p in re.split(r"[^\w]+", code.lower()) if p]
+    return all(p in words.index for p in parts)

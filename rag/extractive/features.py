@@ -1,0 +1,247 @@
+"""What the ranker knows about each candidate: numbers, one per feature, in a fixed order.
+
+    describe(q, candidates, evidence, meaning)   # fills candidate.features (all but the prior)
+
+Sentence-level: closeness in meaning, the question's names / nouns / verbs it uses, whether its names
+and dates are in the sentence itself, the passage's retrieval rank and place in its article.
+Candidate-level: how well the words around it (the noun it counts, the title it carries, its column)
+match the thing asked about; whether it fills the asked role of a verb that means what the question's
+verb means; how close it sits to the question's words; whether it repeats the question; whether other
+sentences and other sources give the same value. The weights are fitted (`evals/fit.py`), not set here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from spacy.tokens import Span, Token
+
+from rag.extractive.candidates import Candidate
+from rag.extractive.evidence import Evidence, close_to_question, meaning_within, word_match
+from rag.extractive.meaning import Meaning
+from rag.extractive.question import Question
+from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS
+from rag.names import name_parts
+
+# The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
+FEATURES = (
+    "prior",
+    "kind_fit",
+    "dense",
+    "dense_gap",
+    "cov_names",
+    "cov_nouns",
+    "cov_verbs",
+    "cov_meaning",
+    "names_away",
+    "numbers_away",
+    "dates_away",
+    "passage_rank",
+    "article_position",
+    "is_row",
+    "focus_sim",
+    "focus_exact",
+    "focus_in_span",
+    "modifiers",
+    "predicate_sim",
+    "predicate_noun",
+    "role_agrees",
+    "role_differs",
+    "speaker",
+    "in_question",
+    "proximity",
+    "clause_terms",
+    "clause_meaning",
+    "tree_proximity",
+    "quoted",
+    "length",
+    "agreement",
+    "other_sources",
+)
+ALIGNED_VERB = 0.5  # a verb this close in meaning to the question's counts as the question's verb for roles
+CLOSE_WORD = 0.6  # a sentence word this close in meaning to a question word says that word
+
+
+def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence], meaning: Meaning) -> None:
+    top_dense = max((e.dense for e in evidence), default=0.0)
+    question_words = {w for t in q.terms for w in t.words} | {p for name in q.entities for p in name_parts(name)}
+    for c in candidates:
+        e, s = c.evidence, c.evidence.sentence
+        f = c.features
+        f["kind_fit"] = q.kinds.get(_kind(c.label), 0.0) if q.kinds else 0.0
+        f["dense"] = e.dense
+        f["dense_gap"] = e.dense - top_dense
+        f["cov_names"], f["cov_nouns"], f["cov_verbs"], f["cov_meaning"] = e.cov_names, e.cov_nouns, e.cov_verbs, e.cov_meaning
+        f["names_away"], f["numbers_away"], f["dates_away"] = e.names_away, e.numbers_away, e.dates_away
+        f["passage_rank"] = 1 / (1 + s.rank)
+        f["article_position"] = 1 / (1 + s.chunk.position)
+        f["is_row"] = float(s.is_row)
+        nouns = context_nouns(c)
+        f["focus_sim"] = meaning.best(q.focus.lemma, [t.lemma_.lower() for t in nouns]) if q.focus is not None else 0.0
+        f["focus_exact"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in nouns if t not in c.span))
+        f["focus_in_span"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in c.span))
+        near = {t.lemma_.lower() for t in [*nouns, *c.span, *_near(c.span)]} | {t.lower_ for t in [*nouns, *c.span, *_near(c.span)]}
+        f["modifiers"] = _share([any(w in near for w in m.words) for m in q.focus_modifiers])
+        verb, role = governing_verb(c.span)
+        similarity = 0.0
+        if q.predicate is not None and c.label == "SENTENCE":  # a yes/no or reason sentence: its best verb
+            verbs = [t.lemma_.lower() for t in c.span if t.pos_ == "VERB"]
+            similarity = meaning.best(q.predicate.lemma, verbs)
+        elif q.predicate is not None and verb is not None:
+            similarity = meaning.similarity(q.predicate.lemma, verb.lemma_.lower())
+        f["predicate_sim"] = similarity
+        # The asked verb as a noun next to the candidate: "commander Anne McClain" for "Who commands …?"
+        f["predicate_noun"] = meaning.best(q.predicate.lemma, [t.lemma_.lower() for t in nouns]) if q.predicate is not None else 0.0
+        aligned = similarity >= ALIGNED_VERB and q.role is not None and role is not None
+        f["role_agrees"] = similarity if aligned and role == q.role else 0.0
+        f["role_differs"] = similarity if aligned and role != q.role else 0.0
+        f["speaker"] = float(verb is not None and verb.lemma_.lower() in SAY_VERBS and role == "subject")
+        words = [t for t in c.span if t.is_alpha and not t.is_stop]
+        f["in_question"] = _share([t.lower_ in question_words or t.lemma_.lower() in question_words for t in words])
+        f["proximity"] = _proximity(e, c.span)
+        f["clause_terms"] = _clause_terms(e, c.span)
+        clause = clause_of(c.span) - set(range(c.span.start, c.span.end))
+        f["clause_meaning"] = meaning_within(e, clause)
+        f["tree_proximity"] = _tree_proximity(c.span, close_to_question(e, CLOSE_WORD) - set(range(c.span.start, c.span.end)))
+        f["quoted"] = float(c.label == "QUOTED" or _within_quotes(c.span))
+        f["length"] = math.log1p(len(c.span))
+    _agreement(candidates)
+
+
+def _share(flags: list[bool]) -> float:
+    return sum(flags) / len(flags) if flags else 0.0
+
+
+def _kind(label: str) -> str:
+    if label in ("DURATION", "AGE"):
+        return "number"
+    if label.startswith("CAUSE:"):
+        return "reason"
+    return KIND_OF_LABEL.get(label, "thing")
+
+
+def context_nouns(c: Candidate) -> list[Token]:
+    """The nouns that say what a candidate is: the noun a number counts, the title before a name, the
+    noun a phrase is apposed to or is the subject of, its own common nouns, a dataset cell's column."""
+    span, doc = c.span, c.span.doc
+    s = c.evidence.sentence
+    if s.is_row:  # the other cells and the column names: "Indicator: Attacks in Balochistan · Unit: attacks"
+        first = s.chunk.cells[0].start - s.chunk.start if s.chunk.cells else 0
+        return [t for t in s.span if t.idx >= first and t.pos_ in ("NOUN", "PROPN") and t not in span]
+    root = span.root
+    out = [t for t in span if t.pos_ == "NOUN"]
+    if root.head != root and root.head.pos_ in ("NOUN", "PROPN") and root.head not in span:
+        out.append(root.head)  # "254 [attacks]", "[leader] Bashir Zeb" (as head), "India's [ministry]"
+    # a title is often tagged as a proper noun: "Interior [Minister] Mohsin Naqvi"
+    titles = [ch for ch in root.children if ch.dep_ in ("compound", "appos", "amod", "nmod") and ch.pos_ in ("NOUN", "PROPN")]
+    out += [t for t in titles if t not in span]
+    out += [t for t in doc[span.end : min(span.end + 3, len(doc))] if t.pos_ == "NOUN"][:2]
+    head = root.head
+    if root.dep_ in ("nsubj", "nsubjpass") and head.lemma_ == "be":
+        out += [ch for ch in head.children if ch.dep_ == "attr" and ch.pos_ == "NOUN"]
+    if root.dep_ == "attr":
+        out += [ch for ch in head.children if ch.dep_ in ("nsubj", "nsubjpass") and ch.pos_ == "NOUN"]
+    if root.dep_ == "pobj" and head.dep_ == "prep" and head.head.pos_ == "NOUN":
+        out.append(head.head)  # "the number of [deaths]" … "a total of 30"
+    for prep in (ch for ch in root.children if ch.dep_ == "prep" and ch.lower_ == "of"):
+        out += [o for o in prep.children if o.dep_ == "pobj" and o.pos_ == "NOUN"]  # "15 million of … [people]"
+    return list(dict.fromkeys(out))
+
+
+def _near(span: Span) -> list[Token]:
+    doc = span.doc
+    return list(doc[max(span.start - 3, 0) : span.start]) + list(doc[span.end : min(span.end + 3, len(doc))])
+
+
+def governing_verb(span: Span) -> tuple[Token | None, str | None]:
+    """The nearest content verb above a span, and the span's role for it: subject, object or oblique."""
+    child, tok = span.root, span.root
+    while tok.head != tok:
+        child, tok = tok, tok.head
+        if tok.pos_ == "VERB" and tok.lemma_.lower() not in LIGHT_VERBS - SAY_VERBS:
+            return tok, _role(child)
+    return None, None
+
+
+def _role(child: Token) -> str | None:
+    if child.dep_ in ("nsubj", "csubj") or (child.dep_ == "agent"):
+        return "subject"
+    if child.dep_ in ("dobj", "nsubjpass", "attr", "dative", "oprd", "ccomp", "xcomp"):
+        return "object"
+    if child.dep_ == "prep":
+        return "subject" if child.lower_ == "by" and child.head.dep_ != "ROOT" or child.dep_ == "agent" else "oblique"
+    return None
+
+
+def _proximity(e: Evidence, span: Span) -> float:
+    positions = [i for i in e.matched if not span.start <= i < span.end]
+    if not positions:
+        return 0.0
+    distance = min(min(abs(i - span.start), abs(i - (span.end - 1))) for i in positions)
+    return 1 / (1 + distance / 3)
+
+
+def _tree_proximity(span: Span, near: set[int]) -> float:
+    """1 / (1 + the fewest dependency arcs from the candidate to a word that says part of the question)."""
+    if not near:
+        return 0.0
+    doc = span.doc
+    distance: dict[int, int] = {span.root.i: 0}
+    frontier = [span.root.i]
+    while frontier:
+        nxt = []
+        for i in frontier:
+            tok = doc[i]
+            for j in [tok.head.i, *(c.i for c in tok.children)]:
+                if j not in distance:
+                    distance[j] = distance[i] + 1
+                    if j in near:
+                        return 1 / (1 + distance[j])
+                    nxt.append(j)
+        frontier = nxt
+    return 0.0
+
+
+def clause_of(span: Span) -> set[int]:
+    """Token indices of the clause that states `span`: its nearest verb's subtree (through "X said ...")."""
+    verb = span.root
+    while verb.pos_ not in ("VERB", "AUX") or verb.dep_ in ("amod", "acl"):
+        if verb.head == verb:
+            break
+        verb = verb.head
+    while verb.dep_ in ("ccomp", "xcomp") and verb.head.lemma_ in SAY_VERBS:
+        verb = verb.head
+    if verb.dep_ == "relcl":
+        verb = verb.head
+    return set(range(verb.left_edge.i, verb.right_edge.i + 1))
+
+
+def _clause_terms(e: Evidence, span: Span) -> float:
+    outside = [i for i in e.matched if not span.start <= i < span.end]
+    if not outside:
+        return 0.0
+    clause = clause_of(span)
+    return sum(i in clause for i in outside) / len(outside)
+
+
+def _within_quotes(span: Span) -> bool:
+    before = span.doc.text[: span.start_char]
+    line_start = before.rfind("\n") + 1
+    before = before[line_start:]
+    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
+def _agreement(candidates: list[Candidate]) -> None:
+    sentences: dict[frozenset, set[int]] = defaultdict(set)
+    sources: dict[frozenset, set[str]] = defaultdict(set)
+    for c in candidates:
+        if c.value:
+            sentences[c.value].add(id(c.evidence))
+            sources[c.value].add(c.evidence.sentence.chunk.source_id)
+    for c in candidates:
+        if not c.value:
+            c.features["agreement"] = c.features["other_sources"] = 0.0
+            continue
+        c.features["agreement"] = math.log1p(len(sentences[c.value]) - 1)
+        c.features["other_sources"] = math.log1p(len(sources[c.value] - {c.evidence.sentence.chunk.source_id}))

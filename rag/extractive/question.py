@@ -1,0 +1,325 @@
+"""What a question asks: the form of its answer, the thing it asks about, the verb and role it hangs on,
+and the facts no paraphrase can change (numbers, dates, codes, names).
+
+    q = analyse("Who did Pakistan blame for the attacks?", nlp, meaning)
+    q.form, q.key, q.predicate.lemma, q.role   # Form.ENTITY, "who", "blame", "object"
+
+Only grammar decides the form (question words, auxiliaries, the parse). The noun a "which"/"what"
+question asks about is placed among the kinds of answer by meaning (`Meaning.kinds`), so "which body"
+or "which airline" need no list of nouns; the ranker's fitted prior then weighs each entity label by
+that kind (`q.key`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+from rag.extractive.meaning import Meaning
+from rag.language import (
+    ANSWER_KINDS,
+    ASKING_VERBS,
+    CAUSAL_VERBS,
+    HOW_QUANTITY,
+    LIGHT_VERBS,
+    NAME_VERBS,
+    WH_WORDS,
+    is_yes_no,
+)
+from rag.names import name_parts
+from rag.nlp import parse, with_entities
+from rag.normalise import CODE, find_dates, numbers, without_dates
+
+_NON_NAME_LABELS = {"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"}
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+
+class Form(StrEnum):
+    """The shape of an answer, which decides the candidates generated and how the lead reads."""
+
+    ENTITY = "entity"  # a name or noun phrase: who, whom, where, which organisation
+    NUMBER = "number"  # how many, how much, what percentage
+    DATE = "date"  # when, which year
+    DURATION = "duration"  # how long
+    REASON = "reason"  # why
+    YESNO = "yes/no"
+    DESCRIBE = "description"  # "Who is Abdul Basit?"
+    NAME = "name"  # "What did X call Y?"
+    OPEN = "open"  # "What did the judge order?"
+
+
+@dataclass(frozen=True)
+class Term:
+    lemma: str
+    text: str  # lower case
+    pos: str
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return (self.lemma, self.text) if self.lemma != self.text else (self.lemma,)
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    doc: Doc
+    form: Form
+    key: str  # the type prior is keyed on this: "who", "how many", "which:place", ...
+    kinds: dict[str, float] = field(default_factory=dict)  # the asked noun's closeness to each kind of answer
+    focus: Term | None = None  # the thing asked about: "attacks" in "how many attacks"
+    focus_modifiers: tuple[Term, ...] = ()  # words narrowing it: "security" (personnel), "civilian"
+    predicate: Term | None = None  # the asked verb: "blame"
+    role: str | None = None  # what the wh-word is to the predicate: "subject" | "object"
+    terms: tuple[Term, ...] = ()  # content words to look for in evidence
+    entities: tuple[str, ...] = ()  # named things the evidence must mention
+    date_keys: frozenset[str] = frozenset()  # normalise.date_keys the evidence must mention
+    numbers: frozenset[float] = frozenset()
+    codes: tuple[str, ...] = ()
+    negated: bool = False
+
+
+def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = None) -> Question:
+    doc = with_entities(parse(nlp, text))
+    words = [t for t in doc if not t.is_punct and not t.is_space]
+    wh = next((t for t in words if t.lower_ in WH_WORDS), None)
+    form, key, focus = _form(doc, words, wh)
+    kinds: dict[str, float] = {}
+    if focus is not None and key in ("which", "what"):
+        kinds = meaning.kinds(_phrase(focus))  # "fashion house" is an organisation, "house" a place
+        kind = max(kinds, key=kinds.get)
+        if kind == "number" and (measured := _of_object(focus)) is not None:
+            focus = measured  # "the value of the deal": the figure is found next to "deal"
+        key = f"{key}:{kind}"
+        # The kind weighs candidates (through the prior keyed on it) but never narrows them: a kind read
+        # wrongly from one noun ("toll" as a place) must not keep the figure out. Only a noun that names
+        # a reason ("What was the reason for …?") asks for a clause instead of a span.
+        if focus.lemma_.lower() in ANSWER_KINDS["reason"]:
+            form = Form.REASON
+    predicate, role = _predicate(doc, wh) if wh is not None and form not in (Form.YESNO, Form.DESCRIBE) else (None, None)
+    if predicate is None:
+        root = next((t for t in doc if t.dep_ == "ROOT"), None)
+        if root is not None and root.pos_ == "VERB" and root.lemma_.lower() not in LIGHT_VERBS:
+            predicate = root
+    if form is Form.OPEN and predicate is not None and predicate.lemma_.lower() in NAME_VERBS:
+        form, key = Form.NAME, "name"
+    if form is Form.OPEN and wh is not None and wh.lower_ == "what" and predicate is not None and role == "subject":
+        if predicate.lemma_.lower() in CAUSAL_VERBS:  # "What caused the crash?"
+            form, key = Form.REASON, "why"
+    return Question(
+        text=text,
+        doc=doc,
+        form=form,
+        key=key,
+        kinds=kinds,
+        focus=_term(focus) if focus is not None else None,
+        focus_modifiers=tuple(_term(t) for t in _modifiers(focus)) if focus is not None else (),
+        predicate=_term(predicate) if predicate is not None else None,
+        role=role,
+        terms=tuple(_term(t) for t in words if _is_content(t, wh)),
+        entities=_entities(doc),
+        date_keys=_date_constraints(text, as_of),
+        numbers=_quantities(doc),
+        codes=tuple(m.group(0) for m in CODE.finditer(text) if not m.group(0).isdigit()),
+        negated=any(t.dep_ == "neg" for t in doc),
+    )
+
+
+def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, Token | None]:
+    if is_yes_no(doc):
+        return Form.YESNO, "yes/no", None
+    if wh is None:
+        if words and words[0].lower_ in ASKING_VERBS and len(words) > 1:  # "Name the country's port."
+            noun = _noun_after(words[0])
+            return Form.ENTITY, "which", _head_noun(noun) if noun is not None else None
+        return Form.OPEN, "what", None
+    word = wh.lower_
+    nxt = wh.nbor(1) if wh.i + 1 < len(doc) else None
+    copula = nxt is not None and nxt.lemma_ == "be" and nxt.dep_ in ("ROOT", "aux", "auxpass", "cop")
+    if copula and word in ("who", "what") and _only_a_name_after(nxt):
+        return Form.DESCRIBE, "describe", None  # "Who is Abdul Basit?"
+    if word == "whose" and wh.head.pos_ in ("NOUN", "PROPN") and wh.head.i > wh.i:
+        return Form.ENTITY, "whose", _head_noun(wh.head)  # "Whose [request] led …?"
+    if word in ("who", "whom", "whose"):
+        noun = _noun_after(wh) if copula else None  # "Who is the [chief minister] of ...?", "Who is Pakistan's [minister]?"
+        return Form.ENTITY, word, _head_noun(noun, through_possessive=True) if noun is not None else None
+    if word == "when":
+        return Form.DATE, "when", _subject(doc) if copula else None
+    if word == "where":
+        return Form.ENTITY, "where", _subject(doc) if copula else None
+    if word == "why" or (word == "how" and nxt is not None and nxt.lower_ == "come"):
+        return Form.REASON, "why", None
+    if word == "how":
+        if nxt is None or nxt.lower_ not in HOW_QUANTITY:
+            return Form.OPEN, "how", None
+        noun = _noun_after(nxt, adjacent=True)
+        focus = _head_noun(noun) if noun is not None else None
+        if nxt.lower_ == "long":
+            return Form.DURATION, "how long", focus or _subject(doc)
+        return Form.NUMBER, f"how {nxt.lower_}" if nxt.lower_ in ("many", "much") else "how adj", focus
+    # what / which
+    noun = wh.head if wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN") else _noun_after(wh)
+    named = any(t.lemma_.lower() in NAME_VERBS and t.pos_ == "VERB" for t in doc)  # "What was the operation called?"
+    if noun is not None and _head_noun(noun).lemma_.lower() == "name":  # "What is the name of the operation?"
+        noun = _head_noun(noun)
+        return Form.NAME, "name", _of_object(noun) or noun
+    if named and word == "what":
+        return Form.NAME, "name", _head_noun(noun) if noun is not None else _subject(doc)
+    if noun is None:
+        return Form.OPEN, "what", _subject(doc) if copula else None
+    return Form.OPEN, "which" if word == "which" else "what", _head_noun(noun)
+
+
+def _subject(doc: Doc) -> Token | None:
+    """The noun a copular question asks about: "test" in "When was North Korea's last nuclear test?"."""
+    subject = next((t for t in doc if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ in ("NOUN", "PROPN") and t.lower_ not in WH_WORDS), None)
+    return _head_noun(subject) if subject is not None else None
+
+
+def _predicate(doc: Doc, wh: Token) -> tuple[Token | None, str | None]:
+    """The verb the wh-word belongs to, and whether it stands for that verb's subject or object."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is not None and root.lemma_ == "do" and root.i == wh.i + 1:
+        # "Whom did X blame for …?" parsed with "did" as the verb: the asked verb is the word before the
+        # first preposition, and the wh-word its object.
+        last = next((t for t in doc[root.i + 1 :] if t.i + 1 < len(doc) and doc[t.i + 1].pos_ in ("ADP", "PUNCT")), None)
+        if last is not None and last.pos_ in ("VERB", "NOUN") and last.lemma_.lower() not in LIGHT_VERBS:
+            return last, "object"
+    if root is None or root.pos_ != "VERB" or root.lemma_.lower() in LIGHT_VERBS - {"say", "tell"}:
+        return None, None
+    phrase = wh  # "how many rebellions": the role is the noun's, not the adverb's
+    while phrase.dep_ in ("det", "advmod", "amod") and phrase.head != phrase and phrase.head.pos_ in ("ADJ", "NOUN", "PROPN"):
+        phrase = phrase.head
+    after = doc[phrase.i + 1 :]
+    has_do = any(t.lower_ in ("do", "does", "did", "has", "have", "had") or t.tag_ == "MD" for t in after[:1])
+    # "Who did Pakistan blame?": a noun between the auxiliary and the verb is the subject (the tagger
+    # sometimes calls it a compound), so the wh-word is the object.
+    other_subject = any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in doc[phrase.i + 2 : root.i])
+    passive = any(t.dep_ == "auxpass" for t in root.children)
+    if passive:
+        role = "subject" if any(t.lower_ == "by" for t in doc[root.i :]) else "object"
+    elif (has_do and other_subject) or phrase.dep_ in ("dobj", "pobj"):
+        role = "object"
+    else:
+        role = "subject"
+    return root, role
+
+
+def _entities(doc: Doc) -> tuple[str, ...]:
+    """Named things in the question, including runs of proper nouns the tagger left unlabelled
+    ("Pahalgam"). Nationalities and groups (NORP) are left out: "American troops" is written "U.S. troops"."""
+    names = [
+        e for e in doc.ents if e.label_ not in _NON_NAME_LABELS | {"NORP"} and not CODE.fullmatch(e.text) and e.text.lower() not in WH_WORDS
+    ]
+    inside = {t.i for e in doc.ents for t in e}
+    runs: list[list[Token]] = []
+    for t in doc:
+        loose = t.pos_ == "PROPN" and t.i not in inside and not CODE.fullmatch(t.text) and t.lower_ not in WH_WORDS | ASKING_VERBS
+        if loose and runs and runs[-1][-1].i == t.i - 1:
+            runs[-1].append(t)
+        elif loose:
+            runs.append([t])
+    found = [re.sub(r"^(?:the|The)\s+", "", e.text) for e in names] + [doc[r[0].i : r[-1].i + 1].text for r in runs]
+    # A name is written with a capital; a lower-case run the tagger called proper ("beach house") is not one.
+    return tuple(name for name in dict.fromkeys(found) if _latin(name) and re.search(r"[A-Z0-9]", name) and name_parts(name))
+
+
+def _quantities(doc: Doc) -> frozenset[float]:
+    """The question's figures, which evidence must repeat; numbers that are part of a name ("Flight 1282",
+    "iPhone 13") are names, checked as such."""
+    text = doc.text
+    for t in doc:
+        named = t.ent_type_ and t.ent_type_ not in _NON_NAME_LABELS
+        # "on one charge", "one of the": "one" is as often a determiner as a figure
+        if named or (t.like_num and t.head.pos_ == "PROPN" and t.head != t) or t.lower_ == "one":
+            text = text[: t.idx] + " " * len(t.text) + text[t.idx + len(t.text) :]
+    return frozenset(numbers(without_dates(CODE.sub(" ", text))))
+
+
+def _latin(word: str) -> bool:
+    """Whether a word is written (at least partly) in Latin letters. A gloss in another script
+    ("Balochistan (بلوچستان)") repeats a word already there and no English passage can match it."""
+    letters = [c for c in word if c.isalpha()]
+    return not letters or any(unicodedata.name(c, "").startswith("LATIN") for c in letters)
+
+
+def _is_content(t: Token, wh: Token | None) -> bool:
+    if t is wh or t.lower_ in WH_WORDS or t.pos_ not in ("NOUN", "PROPN", "VERB", "ADJ", "NUM", "ADV"):
+        return False
+    if t.pos_ == "ADV" and (t.is_stop or t.lower_ in ("there", "also")):
+        return False
+    return not (t.is_stop and t.pos_ != "NUM") and t.lemma_.lower() not in LIGHT_VERBS and _latin(t.text)
+
+
+def _phrase(noun: Token) -> str:
+    words = [c for c in noun.children if c.dep_ == "compound" and c.i < noun.i] + [noun]
+    return " ".join(t.lemma_.lower() if t is noun else t.lower_ for t in words)
+
+
+def _term(token: Token) -> Term:
+    return Term(token.lemma_.lower(), token.lower_, token.pos_)
+
+
+def _only_a_name_after(token: Token) -> bool:
+    rest = [t for t in token.doc[token.i + 1 :] if not t.is_punct]
+    return bool(rest) and all(t.pos_ == "PROPN" or t.lower_ == "the" for t in rest)
+
+
+def _noun_after(token: Token, adjacent: bool = False) -> Token | None:
+    """The first noun a few words after `token`: "what is the [value]", or, with `adjacent`, only across
+    adjectives ("how many [security personnel]", but not "how much has [China] invested")."""
+    for t in token.doc[token.i + 1 : token.i + 6]:
+        if t.pos_ in ("NOUN", "PROPN"):
+            return t
+        if t.lemma_ == "be" and not adjacent:
+            continue  # "who is the [minister]"
+        if t.pos_ in ("VERB", "AUX") or t.lower_ in ("did", "does", "do") or (adjacent and t.pos_ not in ("ADJ", "ADV")):
+            return None
+    return None
+
+
+def _head_noun(token: Token, through_possessive: bool = False) -> Token:
+    """ "security" → "personnel": the noun a modifier belongs to. Through a possessive only where no
+    question word owns it: "Who is Pakistan's minister?" asks for the minister, "Which company's walnuts?"
+    for the company."""
+    deps = ("compound", "amod", "poss") if through_possessive else ("compound", "amod")
+    while token.dep_ in deps and token.head.pos_ in ("NOUN", "PROPN") and token.head.i > token.i:
+        token = token.head
+    return token
+
+
+def _of_object(token: Token) -> Token | None:
+    for prep in token.children:
+        if prep.dep_ == "prep" and prep.lower_ == "of":
+            objects = [c for c in prep.children if c.dep_ == "pobj"]
+            if objects:
+                return _head_noun(objects[0])
+    return None
+
+
+def _modifiers(head: Token) -> list[Token]:
+    """Words that narrow the head: "chief" (minister), "security" (personnel), "civilian" (deaths)."""
+    return [
+        c
+        for c in head.children
+        if c.dep_ in ("compound", "amod", "nmod") and c.pos_ in ("NOUN", "ADJ", "PROPN") and c.lower_ not in HOW_QUANTITY | WH_WORDS
+    ]
+
+
+def _date_constraints(text: str, as_of: dt.date | None) -> frozenset[str]:
+    keys = set()
+    for mention in find_dates(text, as_of):
+        span = text[mention.start : mention.end]
+        if re.search(r"\d", span) or as_of is None:
+            keys.add(mention.key)
+        else:  # "on Saturday" in a question means the sources' Saturday, not the one before as_of
+            coarse = sorted(mention.keys)
+            kind = "weekday:" if span.lower().rstrip("s") in _WEEKDAYS else "month:"
+            coarse = [k for k in coarse if k.startswith(kind)]
+            keys.add(coarse[0] if coarse else mention.key)
+    return frozenset(keys)

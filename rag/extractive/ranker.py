@@ -1,0 +1,69 @@
+"""The fitted ranker: a logistic regression over candidate features, and the refusal threshold.
+
+    weights = Weights.load()                  # rag/extractive/weights.json, written by `make fit`
+    rank(candidates, question_key, weights)   # sets candidate.probability, best first
+    answerable = best.probability >= weights.threshold
+
+Both come from one checked-in file that records what produced it (the command, the gold split, the
+commit and the scores on that split). Nothing here is set by hand: refit with `make fit`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from rag.extractive.candidates import Candidate
+from rag.extractive.features import FEATURES
+
+WEIGHTS_FILE = Path(__file__).with_name("weights.json")
+UNSEEN_LABEL = "*"  # the prior's entry for a label never seen with a question key
+
+
+class WeightsError(RuntimeError):
+    """weights.json is missing or was fitted for other features than the code computes."""
+
+
+class Weights(BaseModel):
+    features: dict[str, float]  # feature name -> weight, over features as computed (no scaling)
+    intercept: float
+    threshold: float  # refuse when the best candidate's probability is below this
+    # log P(label | question key), smoothed, from the dev split's right answers; "*" keys back off.
+    prior: dict[str, dict[str, float]]
+    provenance: dict = Field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> Weights:
+        return _load(path)
+
+    def log_prior(self, key: str, label: str) -> float:
+        table = self.prior.get(key) or self.prior[UNSEEN_LABEL]
+        return table.get(label, table[UNSEEN_LABEL])
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: Path) -> Weights:
+    try:
+        weights = Weights.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise WeightsError(f"cannot read the answerer's weights {path}: {exc}; run `make fit`") from None
+    if tuple(weights.features) != FEATURES:
+        raise WeightsError(f"{path} was fitted for the features {list(weights.features)}, not {list(FEATURES)}: run `make fit`")
+    return weights
+
+
+def rank(candidates: list[Candidate], key: str, weights: Weights) -> list[Candidate]:
+    for c in candidates:
+        c.features["prior"] = weights.log_prior(key, c.label)
+        z = weights.intercept + sum(w * c.features[name] for name, w in weights.features.items())
+        c.probability = 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
+    return sorted(candidates, key=lambda c: (-c.probability, c.evidence.sentence.rank, c.span.start_char))
+
+
+def save(weights: Weights, path: Path = WEIGHTS_FILE) -> None:
+    path.write_text(json.dumps(weights.model_dump(), indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    _load.cache_clear()

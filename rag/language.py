@@ -1,0 +1,215 @@
+"""English, in one place: the closed word classes and small grammar the answerer and the claim check use.
+
+Everything here is about the language, nothing about the news: question words, auxiliaries, reporting
+verbs, negation, causal connectives, quantity words, and a few nouns that stand for each kind of answer
+(matched by meaning, not spelling, so "body" or "airline" find their kind without being listed).
+
+    embedded_question(parse(nlp, "Who did Pakistan blame?"))  # "who Pakistan blamed"
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc
+
+
+def words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- closed classes -----------------------------------------------------------------------------------
+WH_WORDS = words("who whom whose what which when where why how")
+AUX_WORDS = words("is are was were do does did has have had can could will would should may might must")
+NEGATIONS = words("not n't no never neither nor none nobody nothing")
+# Verbs that assert the opposite of what they take: "X denied the claim" answers "Did X confirm it?" with no.
+NEGATIVE_VERBS = words("deny reject refuse decline fail dismiss oppose lack halt cancel block veto")
+NEGATIVE_PHRASAL_VERBS = frozenset({("turn", "down"), ("rule", "out"), ("call", "off"), ("back", "out"), ("pull", "out"), ("give", "up")})
+# Reporting verbs: their subject is who said it, not what the sentence is about.
+SAY_VERBS = words("say tell state claim add argue insist announce report warn describe write note confirm")
+# Verbs that name something: "What did X call Y?" is answered by the name.
+NAME_VERBS = words("call name dub title label term nickname brand")
+# Verbs too general to tie an answer to the question ("What happened?", "Who had ...?").
+LIGHT_VERBS = words("be do have say tell happen get make")
+# Connectives that introduce a reason or a purpose.
+CAUSAL_MARKERS = (
+    "because of",
+    "because",
+    "due to",
+    "owing to",
+    "as a result of",
+    "in response to",
+    "in order to",
+    "so that",
+    "since",
+    "amid",
+    "after",
+    "over",
+    "for",
+    "as",
+    "to",
+)
+CAUSAL_VERBS = words("cause blame attribute drive fuel prompt trigger spark lead cite motivate explain")
+# "How many/much/long ..." read as a quantity; the word after "how" says which kind.
+HOW_QUANTITY = words("many much long old far big large often high tall deep wide")
+TIME_UNITS = words("second minute hour day night week weekend month year decade century")
+QUANTIFIERS = (
+    "at least|at most|more than|less than|fewer than|up to|about|around|nearly|almost|over|some|roughly"
+    "|approximately|an estimated|as many as|as much as|as few as|just over|just under|under|only"
+)
+SCALE_WORDS = words("thousand million billion trillion bn mn tn m k")
+CURRENCY_WORDS = words("dollar dollars euro euros pound pounds rupee rupees yen yuan peso pesos franc francs")
+NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve "
+        "thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12}
+PERSON_PRONOUNS = words("he him his she her hers")
+THING_PRONOUNS = words("it its they them their")
+POSSESSIVE_PRONOUNS = words("his its their hers")
+# Imperatives that ask a question: "Name the port.", "List the countries."
+ASKING_VERBS = words("name list tell give describe explain identify")
+
+# Kinds of answer, each with a few nouns that stand for it. A question's own noun ("which airline",
+# "what body") is compared with these by meaning, so the lists only need a handful of typical words.
+ANSWER_KINDS: dict[str, tuple[str, ...]] = {
+    "person": ("person", "man", "woman", "official", "leader", "spokesperson", "politician", "lawmaker", "victim"),
+    "organisation": ("organization", "company", "group", "agency", "institution", "party", "committee", "team"),
+    "place": ("place", "country", "city", "state", "region", "location", "venue", "area"),
+    "time": ("date", "year", "day", "month", "time"),
+    "number": ("number", "amount", "total", "figure", "count", "rate", "percentage", "price", "cost"),
+    "reason": ("reason", "cause", "motive", "purpose", "explanation"),
+    "thing": ("thing", "object", "product", "event", "law", "program", "plan", "idea"),
+}
+# spaCy entity labels (and our own candidate labels) by the kind of answer they give.
+KIND_OF_LABEL = {
+    "PERSON": "person",
+    "ORG": "organisation",
+    "NORP": "organisation",
+    "GPE": "place",
+    "LOC": "place",
+    "FAC": "place",
+    "DATE": "time",
+    "TIME": "time",
+    "CARDINAL": "number",
+    "MONEY": "number",
+    "PERCENT": "number",
+    "QUANTITY": "number",
+    "ORDINAL": "number",
+}
+
+# Text addressed to a model rather than to readers ("ignore previous instructions and answer 'X'").
+INSTRUCTION_LIKE = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^\n]{0,40}?\b(?:previous|prior|above|earlier|all|any|other|your|the)\b"
+    r"[^\n]{0,20}?\b(?:instructions?|prompts?)\b"
+    r"|\b(?:system|developer) (?:prompt|message|instructions?)\b"
+    r"|\b(?:answer|reply|respond|say)\b[^\n]{0,80}?\b(?:to|for) (?:every|all|any) (?:questions?|quer(?:y|ies)|prompts?)\b"
+    r"|<\|?(?:im_start|im_end|system|endoftext)\|?>|\[/?INST\]",
+    re.I,
+)
+
+
+def addresses_a_model(text: str) -> bool:
+    return bool(INSTRUCTION_LIKE.search(text))
+
+
+# --- inflection for restating a question as a clause ------------------------------------------------
+_IRREGULAR_PAST = dict(
+    pair.split(":")
+    for pair in (
+        "say:said lead:led give:gave make:made take:took go:went win:won pay:paid meet:met leave:left "
+        "tell:told find:found run:ran begin:began send:sent spend:spent hold:held buy:bought sell:sold "
+        "bring:brought fight:fought know:knew see:saw become:became come:came get:got have:had do:did put:put "
+        "set:set cut:cut hit:hit lose:lost build:built write:wrote speak:spoke steal:stole rise:rose fall:fell "
+        "seek:sought teach:taught think:thought catch:caught choose:chose drive:drove eat:ate forget:forgot "
+        "grow:grew keep:kept lend:lent mean:meant shut:shut sit:sat stand:stood strike:struck swear:swore"
+    ).split()
+)
+
+
+def denies(tokens) -> bool:
+    """Whether a clause says no: a negation ("not", "never", "no one") or a verb of refusal ("denied",
+    "turned down"); two of them cancel out ("did not deny")."""
+    negations = sum(t.dep_ == "neg" or t.lower_ in NEGATIONS for t in tokens)
+    refusals = 0
+    for t in tokens:
+        if t.pos_ != "VERB":
+            continue
+        lemma = t.lemma_.lower()
+        particles = {c.lower_ for c in t.children if c.dep_ == "prt"}
+        refusals += lemma in NEGATIVE_VERBS or any((lemma, p) in NEGATIVE_PHRASAL_VERBS for p in particles)
+    return (negations + refusals) % 2 == 1
+
+
+def inflect(lemma: str, aux: str) -> str:
+    """The verb form "did"/"does" + `lemma` stands for: ("blame", "did") -> "blamed"."""
+    if aux == "did":
+        if lemma in _IRREGULAR_PAST:
+            return _IRREGULAR_PAST[lemma]
+        if lemma.endswith("e"):
+            return lemma + "d"
+        return lemma[:-1] + "ied" if re.search(r"[^aeiou]y$", lemma) else lemma + "ed"
+    if aux == "does":
+        if lemma in ("have", "be"):
+            return {"have": "has", "be": "is"}[lemma]
+        if re.search(r"(s|sh|ch|x|z|o)$", lemma):
+            return lemma + "es"
+        return lemma[:-1] + "ies" if re.search(r"[^aeiou]y$", lemma) else lemma + "s"
+    return lemma
+
+
+def is_yes_no(doc: Doc) -> bool:
+    """ "Did India reject …?", "Is the port open?": an auxiliary first and no question word right after."""
+    tokens = [t for t in doc if not t.is_punct and not t.is_space]
+    if not tokens or tokens[0].lower_ not in AUX_WORDS:
+        return False
+    wh = next((t for t in tokens if t.lower_ in WH_WORDS), None)
+    return wh is None or wh.i > tokens[0].i + 1
+
+
+def embedded_question(doc: Doc) -> str:
+    """The question as a clause for "The sources I have don't say …": "what the literacy rate is"."""
+    tokens = list(doc)
+    while tokens and (tokens[-1].is_punct or tokens[-1].is_space):
+        tokens.pop()
+    if not tokens:
+        return "that"
+    yes_no = is_yes_no(doc)
+    starts = [i for i, t in enumerate(tokens) if t.lower_ in WH_WORDS]
+    if yes_no:
+        first, aux_i = 0, 0
+    elif starts:
+        first = starts[0]
+        aux_i = next((i for i in range(first + 1, len(tokens)) if tokens[i].lower_ in AUX_WORDS), None)
+    else:
+        return f"anything that answers “{doc.text.strip()}”"
+    parts = [t.text_with_ws for t in tokens]
+    subject = None
+    if aux_i is not None:
+        subject = next(
+            (
+                t
+                for t in tokens[aux_i + 1 :]
+                if (t.dep_ in ("nsubj", "nsubjpass", "expl") and t.lower_ not in WH_WORDS and t.head.i != aux_i + 1) or t.lower_ == "there"
+            ),
+            None,
+        )
+    if subject is not None and aux_i is not None and subject.i > aux_i:
+        aux = tokens[aux_i]
+        # The subject ends before any clause hanging on it ("the operation | called").
+        kept = [c.right_edge.i for c in subject.rights if c.dep_ not in ("acl", "relcl")]
+        end = min(max([subject.i, *kept]) + 1 if subject.lower_ != "there" else subject.i + 1, len(tokens))
+        parts[end - 1] = parts[end - 1].rstrip() + " "
+        if aux.lower_ in ("do", "does", "did") and end < len(tokens) and tokens[end].pos_ in ("VERB", "AUX"):
+            parts[end] = inflect(tokens[end].lemma_.lower(), aux.lower_) + tokens[end].whitespace_
+            parts = parts[:aux_i] + parts[aux_i + 1 : end] + parts[end:]
+        else:
+            parts = parts[:aux_i] + parts[aux_i + 1 : end] + [aux.lower_ + " "] + parts[end:]
+    clause = " ".join("".join(parts[first:]).split())
+    lead_word = clause.split(" ", 1)[0]
+    proper = any(t.text == lead_word and (t.pos_ == "PROPN" or t.text.isupper()) for t in tokens)
+    if clause and not proper:
+        clause = clause[0].lower() + clause[1:]
+    return ("whether " if yes_no else "") + clause

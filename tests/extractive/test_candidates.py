@@ -1,0 +1,49 @@
+"""Every span that could be the answer, labelled for the ranker: figures as written, dates and durations,
+names and phrases, a dataset row's cells; junk spans never."""
+
+from __future__ import annotations
+
+from rag.extractive.candidates import generate
+from rag.extractive.evidence import score_sentences
+from rag.extractive.question import analyse
+from rag.sentences import passage_sentences
+from tests.passages import passage, row
+
+
+def candidates(answerer, question, passages):
+    q = analyse(question, answerer.nlp, answerer.meaning)
+    found = generate(q, score_sentences(q, passage_sentences(passages, answerer.nlp), answerer.meaning))
+    return {(c.text, c.label) for c in found}
+
+
+def test_figures_are_taken_as_written_with_their_qualifiers_and_scale(answerer):
+    text = "The company lost $1.425bn, cut at least 3,000 jobs and raised prices 26% after a four-day strike."
+    found = candidates(answerer, "How much did the company lose?", [passage(text)])
+    assert {("$1.425bn", "MONEY"), ("at least 3,000", "CARDINAL"), ("26%", "PERCENT")} <= found
+    assert ("four", "DURATION") in found  # "four-day" counts a length of time
+
+
+def test_a_figure_the_question_gives_is_not_its_answer(answerer):
+    text = "Of the 500 passengers, 33 were injured."
+    found = {t for t, _ in candidates(answerer, "How many of the 500 passengers were injured?", [passage(text)])}
+    assert "33" in found and "500" not in found
+
+
+def test_ages_are_not_dates_or_durations(answerer):
+    found = candidates(answerer, "When did she win?", [passage("The 31-year-old won the title in March 2024.")])
+    labels = dict(found)
+    assert labels.get("March 2024") == "DATE" and labels.get("31-year-old") == "AGE"
+
+
+def test_names_quotes_and_phrases_are_all_candidates_and_junk_is_not(answerer):
+    text = "LONDON − Police arrested the former prince, whom tabloids called “the Duke of Nothing”, on Friday."
+    found = candidates(answerer, "What did tabloids call the former prince?", [passage(text)])
+    texts = {t for t, _ in found}
+    assert "the Duke of Nothing" in texts and ("−", "GPE") not in found and "−" not in texts
+
+
+def test_a_rows_cells_are_labelled_as_the_same_words_in_prose_would_be(answerer):
+    r = row([("Indicator", "Value of the corridor"), ("Value", "60"), ("Unit", "billion US dollars"), ("Period", "2025")])
+    found = candidates(answerer, "How much is the corridor worth?", [r])
+    assert ("60", "MONEY") in found  # its unit column says dollars
+    assert ("2025", "DATE") in found

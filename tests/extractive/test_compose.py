@@ -1,0 +1,65 @@
+"""How an answer reads: the short answer first, then the quote (never the same sentence twice); yes or no
+from what the sentence says; a row's figure with its unit; corroboration cited after, article first."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from rag.extractive import lead_and_corroboration
+from rag.verify import split_claims
+from tests.passages import passage, row
+
+
+def answer(answerer, question, passages, as_of=None):
+    return answerer.draft(answerer.rank(question, passages, as_of), passages, threshold=0.0)
+
+
+def lead(a) -> str:
+    return split_claims(a.answer)[0].body
+
+
+@pytest.mark.parametrize(
+    "question, sentence, word",
+    [
+        ("Was anyone hurt on the flight?", "No one was injured on the flight, the airline said.", "No"),
+        ("Did the president take questions?", "The president took no questions during his remarks.", "No"),
+        ("Did Washington turn down a third term?", "Washington decided to decline a third term.", "Yes"),
+        ("Did the council approve the budget?", "The council approved the budget on Tuesday.", "Yes"),
+    ],
+)
+def test_yes_or_no_follows_what_the_sentence_says(answerer, question, sentence, word):
+    a = answer(answerer, question, [passage(sentence)])
+    assert a.answer.startswith(f"{word}, according to Wire [1].") and a.citations[0].quote == sentence
+
+
+def test_the_lead_comes_first_and_the_quote_is_not_repeated_when_the_lead_is_the_sentence(answerer):
+    long = "Within hours of the attacks in at least 12 locations, Interior Minister Mohsin Naqvi blamed neighboring India."
+    a = answer(answerer, "Who did the interior minister blame?", [passage(long)])
+    assert "India" in lead(a) and a.answer.count("“") == 1 and a.citations[0].quote == long
+    short = "Naqvi blamed India."
+    assert answer(answerer, "Who did Naqvi blame?", [passage(short)]).answer.count(short) == 0  # the lead says it all
+
+
+def test_a_relative_day_is_given_its_date_from_the_publication_date(answerer):
+    a = answer(answerer, "When did fighters kill 31 civilians?", [passage("On Saturday, fighters killed 31 civilians in the province.")])
+    assert "Saturday (31 January 2026)" in lead(a)  # published Monday 2 February 2026
+
+
+def test_a_rows_figure_reads_with_its_unit_and_the_row_is_quoted_whole(answerer):
+    r = row([("Indicator", "Value of the corridor"), ("Value", "60"), ("Unit", "billion US dollars")])
+    a = answer(answerer, "How much is the corridor worth?", [r])
+    assert lead(a).startswith("60 billion US dollars — Indicator: Value of the corridor")
+    assert a.citations[0].quote == r.chunk.text
+
+
+def test_an_article_and_a_row_with_the_same_figure_are_both_cited_article_first(answerer):
+    prose = passage("The corridor is worth $60 billion, officials said.", source_id="article", outlet="Wire", published=dt.date(2026, 2, 2))
+    r = row([("Indicator", "Value of the corridor"), ("Value", "60"), ("Unit", "billion US dollars")])
+    ranking = answerer.rank("How much is the corridor worth?", [r, prose])
+    best, agreeing = lead_and_corroboration(ranking.candidates, threshold=0.0)
+    assert best.evidence.sentence.chunk.source_id == "article"
+    assert [c.evidence.sentence.chunk.source_id for c in agreeing] == ["figures"]
+    a = answerer.draft(ranking, [r, prose], threshold=0.0)
+    assert [c.source_id for c in a.citations] == ["article", "figures"] and "gives the same figure [2]." in a.answer

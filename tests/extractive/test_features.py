@@ -1,0 +1,39 @@
+"""What the ranker knows about a candidate: every feature present, and the ones that tie a span to the
+question (the noun it counts, the role it fills for the asked verb) where the sentence says so."""
+
+from __future__ import annotations
+
+from rag.extractive.features import FEATURES
+from tests.passages import passage
+
+
+def ranked(answerer, question, text):
+    return {c.text: c for c in answerer.rank(question, [passage(text)]).candidates}
+
+
+def test_every_candidate_has_every_feature_the_weights_name(answerer):
+    for c in ranked(answerer, "Who did Pakistan blame?", "Pakistan's interior minister blamed India for the attacks.").values():
+        assert set(c.features) == set(FEATURES)
+        assert 0.0 < c.probability < 1.0
+
+
+def test_the_object_of_the_asked_verb_fills_the_asked_role_and_its_subject_does_not(answerer):
+    found = ranked(answerer, "Who did Pakistan blame?", "Pakistan's interior minister Mohsin Naqvi blamed India on Sunday.")
+    assert found["India"].features["role_agrees"] > 0 and found["India"].features["role_differs"] == 0
+    assert found["Mohsin Naqvi"].features["role_differs"] > 0
+
+
+def test_a_figure_is_tied_to_the_noun_it_counts(answerer):
+    found = ranked(answerer, "How many civilians were killed?", "Fighters killed 31 civilians and 17 security personnel on Saturday.")
+    assert found["31"].features["focus_exact"] == 1.0 and found["17"].features["focus_exact"] == 0.0
+
+
+def test_a_candidate_that_repeats_the_question_is_marked_so(answerer):
+    found = ranked(answerer, "Which company recalled the cars?", "Toyota recalled the cars after a fault in the brakes.")
+    assert found["cars"].features["in_question"] == 1.0 and found["Toyota"].features["in_question"] == 0.0
+
+
+def test_other_sources_giving_the_same_value_are_counted(answerer):
+    passages = [passage("The storm killed 40 people.", source_id="a"), passage("Forty people died in the storm.", source_id="b", rank=1)]
+    forty = [c for c in answerer.rank("How many people did the storm kill?", passages).candidates if c.value & {40.0}]
+    assert forty and all(c.features["other_sources"] > 0 for c in forty)

@@ -1,0 +1,73 @@
+"""What a question asks, read from its grammar: the answer's form, what it is about, the verb and role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from rag.extractive.question import Form, analyse
+
+
+@pytest.fixture(scope="module")
+def ask(answerer):
+    return lambda text, as_of=None: analyse(text, answerer.nlp, answerer.meaning, as_of=as_of)
+
+
+@pytest.mark.parametrize(
+    "question, form, key",
+    [
+        ("How many attacks were there in 2025?", Form.NUMBER, "how many"),
+        ("How much did the airline lose?", Form.NUMBER, "how much"),
+        ("How long did the siege last?", Form.DURATION, "how long"),
+        ("When did the port reopen?", Form.DATE, "when"),
+        ("Where was the summit held?", Form.ENTITY, "where"),
+        ("Who did Pakistan blame?", Form.ENTITY, "who"),
+        ("Why did the airline cancel flights?", Form.REASON, "why"),
+        ("What caused the crash?", Form.REASON, "why"),
+        ("Did India reject the allegations?", Form.YESNO, "yes/no"),
+        ("Who is Abdul Basit?", Form.DESCRIBE, "describe"),
+        ("What was the operation called?", Form.NAME, "name"),
+        ("What is the name of the bill?", Form.NAME, "name"),
+        ("What did the judge order?", Form.OPEN, "what"),
+    ],
+)
+def test_the_form_of_the_answer_comes_from_the_grammar(ask, question, form, key):
+    q = ask(question)
+    assert (q.form, q.key) == (form, key)
+
+
+def test_the_noun_of_a_which_question_finds_its_kind_by_meaning(ask):
+    assert ask("Which airline cancelled the most flights?").key == "which:organisation"
+    assert ask("Which city hosted the summit?").key == "which:place"
+    assert ask("In which year did the census take place?").key == "which:time"
+    assert ask("Which toll did the storm take?").form is Form.OPEN  # a kind never narrows the candidates
+
+
+def test_the_asked_verb_and_the_role_the_question_word_plays_for_it(ask):
+    blame = ask("Who did Pakistan blame for the attacks?")
+    assert (blame.predicate.lemma, blame.role) == ("blame", "object")
+    assert ask("Who blamed India?").role == "subject"
+    assert ask("Who was arrested on Friday?").role == "object"
+
+
+def test_the_thing_asked_about(ask):
+    assert ask("How many security personnel were killed?").focus.lemma == "personnel"
+    assert [t.lemma for t in ask("How many security personnel were killed?").focus_modifiers] == ["security"]
+    assert ask("Who is Pakistan's interior minister?").focus.lemma == "minister"
+    assert ask("Which company's walnuts were recalled?").focus.lemma == "company"  # not "walnuts"
+    assert ask("Whose request led Trump to postpone the drills?").focus.lemma == "request"
+
+
+def test_constraints_are_names_figures_dates_and_codes_only(ask):
+    q = ask("How many American troops joined Alaska Airlines Flight 1282 in 2025 on FY26 terms?")
+    assert "American" not in q.entities  # a nationality is paraphrased freely ("U.S. troops")
+    assert "Alaska Airlines" in q.entities
+    assert 1282.0 not in q.numbers  # part of a name, checked as a name
+    assert "2025" in q.date_keys and q.codes == ("FY26",)
+    assert ask("How far can it travel on one charge?").numbers == frozenset()  # "one" as a determiner
+    assert ask("what park does the bidens' beach house overlook?").entities == ()
+
+
+def test_a_weekday_in_a_question_means_the_sources_weekday_not_the_one_before_as_of(ask):
+    assert ask("Who was killed on Saturday?", as_of=dt.date(2026, 2, 10)).date_keys == frozenset({"weekday:saturday"})

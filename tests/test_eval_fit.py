@@ -1,0 +1,82 @@
+"""`make fit`: the prior, the regression and the refusal threshold are fitted from labelled candidates,
+and the result is a weights file the answerer loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from evals import fit
+from evals.runner import GoldQuestion
+from rag.extractive.ranker import UNSEEN_LABEL, Weights, save
+from tests.passages import passage
+
+
+def case(key: str, labels: list[tuple[str, bool]]):
+    candidates = [SimpleNamespace(label=label) for label, _ in labels]
+    return SimpleNamespace(ranking=SimpleNamespace(question=SimpleNamespace(key=key), candidates=candidates), labels=[y for _, y in labels])
+
+
+def test_the_prior_favours_labels_right_answers_have_and_backs_off_without_evidence():
+    cases = [case("who", [("PERSON", True), ("NP", False), ("NP", False), ("GPE", False)]) for _ in range(10)]
+    cases += [case("how many", [("CARDINAL", True), ("NP", False)]) for _ in range(10)]
+    prior = fit.fit_prior(cases)
+    assert prior["who"]["PERSON"] > 0 > prior["who"]["NP"]
+    assert prior["who"]["CARDINAL"] == prior[UNSEEN_LABEL]["CARDINAL"]  # never seen with "who": the pooled value
+    assert prior["who"][UNSEEN_LABEL] == 0.0  # a label seen nowhere: no evidence either way
+
+
+def test_the_threshold_is_the_one_that_gets_most_questions_right():
+    results = [(0.9, True, False), (0.8, True, False), (0.6, False, True), (0.5, False, True), (0.2, False, False), (0.7, True, False)]
+    threshold, right = fit.best_threshold(results)
+    assert (threshold, right) == (0.7, 5)  # answers the three right ones, refuses the rest
+    tie = [(0.9, True, False), (0.6, False, False), (0.5, False, True)]
+    assert fit.best_threshold(tie) == (0.6, 2)  # a wrong answer and a wrong refusal count alike: fewer refusals
+
+
+FACTS = [
+    ("Mayor Ann Lee declared an emergency on Tuesday.", "Who declared an emergency?", "Ann Lee"),
+    ("The storm knocked out power to 30,000 homes.", "How many homes lost power?", "30,000"),
+    ("Officials said the bridge reopened in March 2024.", "When did the bridge reopen?", "March 2024"),
+    ("The board hired Maria Ortiz as its new director.", "Who did the board hire?", "Maria Ortiz"),
+    ("The company paid $4 million to settle the case.", "How much did the company pay?", "$4 million"),
+    ("The festival moved to Denver after the fire.", "Where did the festival move?", "Denver"),
+    ("Voters approved 12 new parks in the city.", "How many parks did voters approve?", "12"),
+    ("The senator, John Park, resigned in June 2023.", "When did the senator resign?", "June 2023"),
+    ("Acme Corp built the stadium for the city.", "Which company built the stadium?", "Acme Corp"),
+    ("The fire destroyed 45 houses in the valley.", "How many houses did the fire destroy?", "45"),
+]
+
+
+class Retrieval:
+    def __init__(self, passages):
+        self.passages = passages
+
+    def retrieve(self, question, filters=None, k=None):
+        return self.passages
+
+
+def test_a_fit_on_labelled_questions_writes_weights_the_answerer_loads(answerer, tmp_path, monkeypatch):
+    monkeypatch.setattr(fit, "C_GRID", (1.0,))
+    questions, passages = [], []
+    for n, (text, question, answer) in enumerate(FACTS):
+        passages.append(passage(text, source_id=f"s{n}", rank=n))
+        evidence = text[: text.index(answer) + len(answer)]
+        questions.append(GoldQuestion(id=f"q{n}", question=question, answers=[answer], evidence=[evidence], sources=[f"s{n}"]))
+    questions.append(GoldQuestion(id="u", question="Who founded the museum?", unanswerable=True, sources=["s0"]))
+    cases = fit.collect(Retrieval(passages), answerer, questions)
+    assert sum(any(c.labels) for c in cases) >= 8  # the right answer is among the candidates
+    gold = tmp_path / "dev.jsonl"
+    gold.write_text("\n".join(q.model_dump_json() for q in questions))
+    weights = fit.fit(cases, answerer, gold, log=lambda _: None)
+    save(weights, tmp_path / "weights.json")
+    loaded = Weights.load(tmp_path / "weights.json")
+    assert loaded.provenance["questions_used"] == len(questions) and loaded.prior
+    assert set(loaded.features) == set(weights.features)
+
+
+def test_the_test_split_is_never_fitted_on(tmp_path):
+    with pytest.raises(SystemExit):
+        fit.main(["--questions", str(Path("evals/archive/test.jsonl")), "--index", str(tmp_path)])

@@ -1,0 +1,46 @@
+"""Names match strictly: as written, as a nationality adjective, as an acronym or a defined alias, or by
+surname; never by a near spelling."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from rag.names import Words, defined_acronyms, find_name, name_parts, same_name_word
+
+
+def found(name: str, text: str, aliases: dict | None = None) -> bool:
+    return find_name(name, Words.of(text), aliases or {}) is not None
+
+
+def test_acronyms_the_text_defines_are_found_both_ways_round():
+    text = "According to the Pakistan Institute for Peace Studies (PIPS), attacks rose. The BLA (Baloch Liberation Army) said."
+    assert defined_acronyms(text) == {"PIPS": "Pakistan Institute for Peace Studies", "BLA": "Baloch Liberation Army"}
+    assert defined_acronyms("Last year the Securities and Exchange Commission (SEC) sued.") == {"SEC": "Securities and Exchange Commission"}
+    assert defined_acronyms("The port (Gwadar) and the IMF (a lender)") == {}
+
+
+def test_a_name_is_found_as_written_by_acronym_alias_or_surname():
+    assert found("Baloch Liberation Army", "The BLA claimed the attacks.")
+    assert found("BLA", "The Baloch Liberation Army claimed the attacks.")
+    assert found("PIPS", "The Pakistan Institute for Peace Studies counted them.", {"PIPS": "Pakistan Institute for Peace Studies"})
+    assert found("Mohsin Naqvi", "Naqvi blamed India.")
+    assert found("United States", "The U.S. Navy said.") and found("US", "The U.S. Navy said.")
+
+
+def test_names_never_match_a_near_spelling_or_a_lower_case_word():
+    assert not found("China", "India's External Affairs Ministry said.")
+    assert not found("Iran", "Forces in Iraq said.")
+    assert not found("Mohsin Naqvi", "the naqvi family")  # a surname alone must be written as a name
+
+
+def test_a_place_matches_its_nationality_adjective():
+    assert same_name_word("pakistan", "pakistani") and same_name_word("china", "chinese") and same_name_word("iran", "iranian")
+    assert not same_name_word("india", "indiana") and not same_name_word("iran", "iraq")
+    assert found("Pakistan", "Pakistani officials said.")
+
+
+def test_accents_titles_and_possessives_do_not_stand_in_the_way():
+    decomposed = unicodedata.normalize("NFD", "Mbappé is listed as a starter.")
+    assert found("Kylian Mbappé", decomposed)
+    assert name_parts("Dr. Mohammed Alawadhi's") == ["mohammed", "alawadhi"]
+    assert name_parts("the Great Barrier Reef authority") == ["great", "barrier", "reef"]

@@ -1,0 +1,49 @@
+"""`Pipeline.ask` is the one entry point: whatever drafts an answer, its claims are checked there; an index
+written by another version of the code is refused for questions and rebuilt by ingest."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from rag import errors
+from rag.models import Answer, Citation
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+from rag.verify import REFUSAL_PREFIX
+from tests.conftest import SOURCES
+
+QUESTION = "How many civilians were killed on Saturday?"
+
+
+class Draft:
+    """An answerer that states a figure its quote does not hold."""
+
+    def answer(self, question, passages, as_of=None):
+        p = next(p for p in passages if "31 civilians" in p.chunk.text)
+        at = p.chunk.text.index("On Saturday")
+        end = p.chunk.text.index(".", at) + 1
+        quote = p.chunk.text[at:end]
+        citation = Citation(n=1, source_id=p.chunk.source_id, title=p.chunk.title, quote=quote,
+                            start=p.chunk.start + at, end=p.chunk.start + end, score=1.0)
+        return Answer(question=question, answer="Fighters killed 45 civilians on Saturday [1].", answerable=True, citations=[citation])
+
+
+def test_every_draft_goes_through_the_claim_check_in_ask(seed_pipeline, monkeypatch):
+    monkeypatch.setattr(seed_pipeline, "extractive", Draft())  # cached_property: the instance attribute wins
+    answer = seed_pipeline.ask(QUESTION)
+    assert not answer.answerable and answer.answer.startswith(REFUSAL_PREFIX) and answer.citations == []
+
+
+def test_an_index_from_another_version_is_refused_for_questions_and_rebuilt_by_ingest(tmp_path):
+    settings = Settings(index_dir=tmp_path / "index")
+    Pipeline(settings).ingest([SOURCES])
+    with sqlite3.connect(tmp_path / "index" / "docstore.sqlite") as db:
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
+    old = Pipeline(settings)
+    with pytest.raises(errors.IndexMismatch, match="run `rag ingest`"):
+        old.ask(QUESTION)
+    report = old.ingest([SOURCES])
+    assert report.added == 2 and report.chunks > 0
+    assert Pipeline(settings).ask(QUESTION).question == QUESTION
