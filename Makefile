@@ -7,8 +7,13 @@ HOST     ?= 127.0.0.1
 PORT     ?= 8000
 STAMP    := $(VENV)/.installed
 EVAL_IDX := build/eval-index
+# The archive gold set (evals/archive/): its articles come from the shared archive beside the checkout.
+ARCHIVE  ?= ../shared/corpora/news-archive.jsonl.gz
+ARCH_IDX := build/archive-index
+SUBSET   := build/archive-subset.jsonl
+SPLIT    ?= test
 
-.PHONY: run test install browser lint pytest eval slow bench clean
+.PHONY: run test install browser lint pytest eval eval-archive fit slow bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,7 +42,21 @@ pytest: install browser
 eval: install
 	$(BIN)/rag eval --ingest sources --index $(EVAL_IDX) --report build/eval-report.json --markdown build/eval-report.md --junit build/eval-junit.xml
 
-test: lint pytest eval
+$(SUBSET): evals/archive/dev.jsonl evals/archive/test.jsonl
+	$(BIN)/python -m evals.archive --archive $(ARCHIVE) subset evals/archive/dev.jsonl evals/archive/test.jsonl --out $@
+
+# The gate on the archive's test split (SPLIT=dev to look at the split the weights are fitted on).
+eval-archive: install $(SUBSET)
+	$(BIN)/rag eval --questions evals/archive/$(SPLIT).jsonl --thresholds evals/archive/thresholds.toml \
+		--ingest $(SUBSET) --index $(ARCH_IDX) --report build/archive-$(SPLIT)-report.json \
+		--markdown build/archive-$(SPLIT)-report.md --junit build/archive-$(SPLIT)-junit.xml
+
+# Refit the answerer's weights and refusal threshold on the dev split -> rag/extractive/weights.json.
+fit: install $(SUBSET)
+	$(BIN)/rag ingest $(SUBSET) --index $(ARCH_IDX)
+	$(BIN)/python -m evals.fit --questions evals/archive/dev.jsonl --index $(ARCH_IDX)
+
+test: lint pytest eval eval-archive
 
 # Heavy checks (full archive, load, kill -9): RAG_SLOW_TESTS=1
 slow: install browser

@@ -224,7 +224,7 @@ def ask_available() -> bool:
     """Pipeline.ask needs the answerer modules; until they exist only retrieve() can be measured."""
     from importlib.util import find_spec
 
-    return all(find_spec(name) is not None for name in ("rag.answer", "rag.history", "rag.verify"))
+    return all(find_spec(name) is not None for name in ("rag.extractive", "rag.history", "rag.verify"))
 
 
 @contextmanager

@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     subset.add_argument("--out", type=Path, required=True)
     subset.set_defaults(run=_subset)
     args = parser.parse_args(argv)
+    if not args.archive.exists():
+        print(f"error: the shared news archive is not at {args.archive} (pass --archive PATH, or ARCHIVE=PATH to make)", file=sys.stderr)
+        return 2
     return args.run(args)
 
 

@@ -129,13 +129,23 @@ _IRREGULAR_PAST = dict(
 )
 
 
-def denies(tokens) -> bool:
-    """Whether a clause says no: a negation ("not", "never", "no one") or a verb of refusal ("denied",
-    "turned down"); two of them cancel out ("did not deny")."""
+def denies(tokens, verb=None) -> bool:
+    """Whether a clause says no: a negation ("not", "never", "no one", "took no questions") or a verb of
+    refusal ("denied", "turned down"); two of them cancel out ("did not deny"). Given the clause's verb,
+    only what bears on it counts: in "took no questions and never mentioned the election", "never" is about
+    mentioning."""
+    tokens = list(tokens)
+    if verb is not None:
+        # "No one was injured, the airline said": what was said is the clause that answers
+        while verb.lemma_.lower() in SAY_VERBS and any(c.dep_ == "ccomp" for c in verb.children):
+            verb = next(c for c in verb.children if c.dep_ == "ccomp")
+        # spaCy makes a new Token on every access: compare positions, not objects
+        tokens = [t for t in tokens if verb.i in (t.i, t.head.i, t.head.head.i)]
     negations = sum(t.dep_ == "neg" or t.lower_ in NEGATIONS for t in tokens)
     refusals = 0
     for t in tokens:
-        if t.pos_ != "VERB":
+        # the verb itself, or its complement: "decided to [decline]", "voted to [reject]"
+        if t.pos_ != "VERB" or (verb is not None and t.i != verb.i and not (t.dep_ == "xcomp" and t.head.i == verb.i)):
             continue
         lemma = t.lemma_.lower()
         particles = {c.lower_ for c in t.children if c.dep_ == "prt"}

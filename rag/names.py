@@ -94,8 +94,8 @@ def name_parts(name: str) -> list[str]:
     if any(w[:1].isupper() for w in words):
         words = [w for w in words if w[:1].isupper() or w[:1].isdigit()]
     parts = [fold(w) for w in words]
-    while len(parts) > 1 and parts[0] in HONORIFICS:
-        parts = parts[1:]
+    while parts and parts[0] in HONORIFICS:
+        parts = parts[1:]  # "Dr." alone is no name
     return [p for p in parts if p and p not in _CONNECTORS]
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 
 from rag.extractive.candidates import Candidate, generate
+from rag.extractive.compose import write
 from rag.extractive.evidence import ArticleText, Evidence, score_sentences
 from rag.extractive.features import describe
 from rag.extractive.meaning import Meaning
@@ -82,8 +83,6 @@ class ExtractiveAnswerer:
 
     def draft(self, ranking: Ranking, passages: list[ScoredChunk], threshold: float) -> Answer:
         """The answer a scored ranking gives: its best candidate stated and cited, or a refusal below `threshold`."""
-        from rag.extractive.compose import write
-
         question = ranking.question.text
         if ranking.best is None or ranking.best.probability < threshold:
             return refuse(question, passages, self.nlp)

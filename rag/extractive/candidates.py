@@ -19,6 +19,7 @@ from spacy.tokens import Span
 from rag.extractive.evidence import Evidence
 from rag.extractive.question import Form, Question
 from rag.language import CAUSAL_MARKERS, CURRENCY_WORDS, NUMBER_WORDS, QUANTIFIERS, TIME_UNITS
+from rag.names import HONORIFICS, Words, find_name, fold
 from rag.nlp import entities
 from rag.normalise import find_dates, numbers
 
@@ -59,6 +60,8 @@ def generate(q: Question, evidence: list[Evidence]) -> list[Candidate]:
             found = _dates(q, e)
         elif q.form is Form.REASON:
             found = _causes(e)
+        elif q.form is Form.DESCRIBE:
+            found = _descriptions(q, e)
         else:
             found = _names(q, e)
             if q.form is Form.OPEN:  # "which X" / "what X": whatever X turns out to be
@@ -118,6 +121,37 @@ def _names(q: Question, e: Evidence) -> list[Candidate]:
             if _inside(e, span) and len(span) <= MAX_CLAUSE_TOKENS:
                 out.append(Candidate(e, span, "APPOS", _words(span)))
     return out
+
+
+def _descriptions(q: Question, e: Evidence) -> list[Candidate]:
+    """What a sentence says the asked-about name is: its title ("Southwest Chief Operating Officer
+    Andrew Watterson"), an apposition either way round ("Abdul Basit, a research fellow", "her sister,
+    Diane Simmons"), a relative clause ("Sam Collins, who is on the trustee board"), or what it is said to
+    be ("Christina Vo is the co-author of …")."""
+    doc, out = e.sentence.span.doc, []
+    where = find_name(q.described or "", Words.of_tokens(e.tokens)) or set()
+    heads = {doc[i] for i in where}
+    heads = {t for t in heads if not (t.dep_ in ("compound", "flat") and t.head.i in where)}  # the name's head word
+    for head in heads:
+        first = min([head.i, *(i for i in where if head.i - 4 <= i <= head.i)])
+        title = [t for t in head.children if t.dep_ in ("compound", "amod", "nmod") and t.i < first]
+        if title:
+            start = min(t.left_edge.i for t in title)
+            out.append(doc[start:first])
+        for child in head.children:
+            if child.dep_ in ("appos", "relcl", "acl"):
+                out.append(doc[child.left_edge.i : child.right_edge.i + 1])
+        if head.dep_ == "appos":  # "Her younger sister, Diane Simmons": the noun the name is apposed to
+            noun = head.head
+            out.append(doc[noun.left_edge.i : noun.i + 1])
+        if head.dep_ in ("nsubj", "nsubjpass") and head.head.lemma_ == "be":
+            out += [doc[c.left_edge.i : c.right_edge.i + 1] for c in head.head.children if c.dep_ == "attr"]
+    spans = [s for s in out if len(s) and _inside(e, s) and len(s) <= MAX_CLAUSE_TOKENS and not _only_honorifics(s)]
+    return [Candidate(e, s, "DESCRIPTION", _words(s)) for s in spans]
+
+
+def _only_honorifics(span: Span) -> bool:
+    return all(fold(t.text) in HONORIFICS or t.is_punct for t in span)  # "Dr." is a title, not a description
 
 
 def _words(span: Span) -> frozenset:

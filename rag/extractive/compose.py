@@ -13,7 +13,7 @@ from __future__ import annotations
 from spacy.tokens import Span, Token
 
 from rag.extractive.candidates import Candidate
-from rag.extractive.question import Form, Question
+from rag.extractive.question import Form, Question, asked_verb
 from rag.language import SAY_VERBS, denies
 from rag.normalise import format_date, numbers
 from rag.sentences import Citations, Sentence
@@ -87,13 +87,15 @@ def _quoted(s: Sentence, cites: Citations, best: Candidate, end: int) -> str:
 def yes_or_no(q: Question, best: Candidate) -> str:
     """ "Yes" when the sentence says what the question asks, "No" when it says the opposite: one of
     them negates (not, never, no …) or uses a verb of refusal (denied, rejected …) and the other not."""
-    return "Yes" if denies(best.span) == denies(q.doc) else "No"
+    return "Yes" if denies(best.span, asked_verb(q, best.span)) == denies(q.doc) else "No"
 
 
 def _lead(q: Question, c: Candidate) -> str:
     if c.evidence.sentence.is_row:
         return _row_lead(c)
-    if q.form is Form.DESCRIBE or c.label == "APPOS":
+    if q.form is Form.DESCRIBE:
+        text = f"{q.described}, {c.span.text.strip(' ,;')}"  # "Abdul Basit, a research fellow at …"
+    elif c.label == "APPOS":
         text = _appositive(c.span)
     elif q.form is Form.ENTITY and q.predicate is None and q.focus is not None:
         text = _noun_phrase(c.span)  # "Who is the interior minister?": the name with its title

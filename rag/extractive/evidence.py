@@ -180,29 +180,19 @@ def _constrain(q: Question, e: Evidence, article: Article) -> None:
     s = e.sentence
     text, before = _content_text(s), (s.before.text if s.before is not None else "")
     if q.numbers:
-        if q.numbers <= numbers(text):
-            pass
-        elif q.numbers <= numbers(text) | numbers(before):
-            e.numbers_away = 0.5
-        elif q.numbers <= article.numbers:
-            e.numbers_away = 1.0
-        else:
+        away = _away(q.numbers, numbers(text), numbers(before), article.numbers)
+        if away is None:
             e.admissible, e.rejected = False, "number"
             return
+        e.numbers_away = away
     if q.date_keys:
-        here, previous = date_keys(text, s.chunk.published), date_keys(before, s.chunk.published)
-        if q.date_keys <= here:
-            pass
-        elif q.form is not Form.DATE and _other_year(q.date_keys, s):
-            e.admissible, e.rejected = False, "date"  # "254 attacks in 2025" does not answer a question about 2024
-            return
-        elif q.date_keys <= here | previous:
-            e.dates_away = 0.5
-        elif q.date_keys <= article.dates:
-            e.dates_away = 1.0
-        else:
+        here = date_keys(text, s.chunk.published)
+        away = _away(q.date_keys, here, date_keys(before, s.chunk.published), article.dates)
+        # "254 attacks in 2025" does not answer a question about 2024 (though "When …?" may ask for another year)
+        if away is None or (away > 0 and q.form is not Form.DATE and _other_year(q.date_keys, s)):
             e.admissible, e.rejected = False, "date"
             return
+        e.dates_away = away
     if any(not _code_in(code, article.words) for code in q.codes):
         e.admissible, e.rejected = False, "code"
         return
@@ -222,6 +212,15 @@ def _constrain(q: Question, e: Evidence, article: Article) -> None:
             e.admissible, e.rejected = False, f"name: {name}"
             return
     e.names_away = away / len(q.entities)
+
+
+def _away(asked: frozenset, here: set, before: set, article: set) -> float | None:
+    """0: all of `asked` is in the sentence; 0.5: with the sentence before; 1: only in the article; None: not there."""
+    if asked <= here:
+        return 0.0
+    if asked <= here | before:
+        return 0.5
+    return 1.0 if asked <= article else None
 
 
 def _other_year(asked: frozenset[str], s: Sentence) -> bool:

@@ -20,8 +20,8 @@ from spacy.tokens import Span, Token
 from rag.extractive.candidates import Candidate
 from rag.extractive.evidence import Evidence, close_to_question, meaning_within, word_match
 from rag.extractive.meaning import Meaning
-from rag.extractive.question import Question
-from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS
+from rag.extractive.question import Question, asked_verb
+from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies
 from rag.names import name_parts
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
@@ -55,6 +55,7 @@ FEATURES = (
     "clause_meaning",
     "tree_proximity",
     "quoted",
+    "says_no",
     "length",
     "agreement",
     "other_sources",
@@ -105,6 +106,8 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["clause_meaning"] = meaning_within(e, clause)
         f["tree_proximity"] = _tree_proximity(c.span, close_to_question(e, CLOSE_WORD) - set(range(c.span.start, c.span.end)))
         f["quoted"] = float(c.label == "QUOTED" or _within_quotes(c.span))
+        # a sentence that settles a yes/no question often does so by saying no ("No one was injured")
+        f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, asked_verb(q, c.span)))
         f["length"] = math.log1p(len(c.span))
     _agreement(candidates)
 
@@ -155,7 +158,8 @@ def _near(span: Span) -> list[Token]:
 
 
 def governing_verb(span: Span) -> tuple[Token | None, str | None]:
-    """The nearest content verb above a span, and the span's role for it: subject, object or oblique."""
+    """The nearest content verb above a span (a reporting verb counts; "be", "have", "get" do not), and the
+    span's role for it: subject, object or oblique."""
     child, tok = span.root, span.root
     while tok.head != tok:
         child, tok = tok, tok.head
@@ -165,13 +169,11 @@ def governing_verb(span: Span) -> tuple[Token | None, str | None]:
 
 
 def _role(child: Token) -> str | None:
-    if child.dep_ in ("nsubj", "csubj") or (child.dep_ == "agent"):
+    if child.dep_ in ("nsubj", "csubj", "agent"):  # "agent": the "by …" of a passive verb
         return "subject"
     if child.dep_ in ("dobj", "nsubjpass", "attr", "dative", "oprd", "ccomp", "xcomp"):
         return "object"
-    if child.dep_ == "prep":
-        return "subject" if child.lower_ == "by" and child.head.dep_ != "ROOT" or child.dep_ == "agent" else "oblique"
-    return None
+    return "oblique" if child.dep_ == "prep" else None
 
 
 def _proximity(e: Evidence, span: Span) -> float:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from spacy.language import Language
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
 from rag.extractive.meaning import Meaning
 from rag.language import (
@@ -83,6 +83,13 @@ class Question:
     codes: tuple[str, ...] = ()
     negated: bool = False
 
+    @property
+    def described(self) -> str | None:
+        """For "Who is X?": the name X, as the question writes it."""
+        if self.form is not Form.DESCRIBE or self.focus is None:
+            return None
+        return next((name for name in self.entities if self.focus.text in name.lower().split()), self.focus.text)
+
 
 def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = None) -> Question:
     doc = with_entities(parse(nlp, text))
@@ -141,8 +148,11 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
     word = wh.lower_
     nxt = wh.nbor(1) if wh.i + 1 < len(doc) else None
     copula = nxt is not None and nxt.lemma_ == "be" and nxt.dep_ in ("ROOT", "aux", "auxpass", "cop")
-    if copula and word in ("who", "what") and _only_a_name_after(nxt):
-        return Form.DESCRIBE, "describe", None  # "Who is Abdul Basit?"
+    if copula and word in ("who", "what"):
+        named = _noun_after(wh)
+        named = _head_noun(named, through_possessive=True) if named is not None else None
+        if named is not None and named.pos_ == "PROPN":  # "Who is Abdul Basit?", "Who is the hotel's Ian Harvey?"
+            return Form.DESCRIBE, "describe", named
     if word == "whose" and wh.head.pos_ in ("NOUN", "PROPN") and wh.head.i > wh.i:
         return Form.ENTITY, "whose", _head_noun(wh.head)  # "Whose [request] led …?"
     if word in ("who", "whom", "whose"):
@@ -162,8 +172,11 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
         if nxt.lower_ == "long":
             return Form.DURATION, "how long", focus or _subject(doc)
         return Form.NUMBER, f"how {nxt.lower_}" if nxt.lower_ in ("many", "much") else "how adj", focus
-    # what / which
-    noun = wh.head if wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN") else _noun_after(wh)
+    # what / which: "which company's walnuts" asks for the company; "what is the company's name" for the name
+    owned = wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN")
+    noun = wh.head if owned else _noun_after(wh)
+    if noun is not None and not owned:
+        noun = _head_noun(noun, through_possessive=True)
     named = any(t.lemma_.lower() in NAME_VERBS and t.pos_ == "VERB" for t in doc)  # "What was the operation called?"
     if noun is not None and _head_noun(noun).lemma_.lower() == "name":  # "What is the name of the operation?"
         noun = _head_noun(noun)
@@ -177,7 +190,8 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
 
 def _subject(doc: Doc) -> Token | None:
     """The noun a copular question asks about: "test" in "When was North Korea's last nuclear test?"."""
-    subject = next((t for t in doc if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ in ("NOUN", "PROPN") and t.lower_ not in WH_WORDS), None)
+    # A common noun only: in "When was John Adams sworn in?" nothing is asked about but the event.
+    subject = next((t for t in doc if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN" and t.lower_ not in WH_WORDS), None)
     return _head_noun(subject) if subject is not None else None
 
 
@@ -265,11 +279,6 @@ def _term(token: Token) -> Term:
     return Term(token.lemma_.lower(), token.lower_, token.pos_)
 
 
-def _only_a_name_after(token: Token) -> bool:
-    rest = [t for t in token.doc[token.i + 1 :] if not t.is_punct]
-    return bool(rest) and all(t.pos_ == "PROPN" or t.lower_ == "the" for t in rest)
-
-
 def _noun_after(token: Token, adjacent: bool = False) -> Token | None:
     """The first noun a few words after `token`: "what is the [value]", or, with `adjacent`, only across
     adjectives ("how many [security personnel]", but not "how much has [China] invested")."""
@@ -323,3 +332,13 @@ def _date_constraints(text: str, as_of: dt.date | None) -> frozenset[str]:
             coarse = [k for k in coarse if k.startswith(kind)]
             keys.add(coarse[0] if coarse else mention.key)
     return frozenset(keys)
+
+
+def asked_verb(q: Question, sentence: Span) -> Token | None:
+    """The verb of an evidence sentence the question asks about: the question's own verb if the sentence
+    uses it, else the sentence's main verb."""
+    if q.predicate is not None:
+        same = [t for t in sentence if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() == q.predicate.lemma]
+        if same:
+            return same[0]
+    return sentence.root if sentence.root.pos_ in ("VERB", "AUX") else None

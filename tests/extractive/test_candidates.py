@@ -47,3 +47,16 @@ def test_a_rows_cells_are_labelled_as_the_same_words_in_prose_would_be(answerer)
     found = candidates(answerer, "How much is the corridor worth?", [r])
     assert ("60", "MONEY") in found  # its unit column says dollars
     assert ("2025", "DATE") in found
+
+
+def test_who_is_x_is_answered_by_what_the_sentence_says_x_is(answerer):
+    cases = [
+        ("Who is Andrew Watterson?", "Southwest Chief Operating Officer Andrew Watterson said the airline was sorry.", "Southwest Chief Operating Officer"),
+        ("Who is Diane Simmons?", "Her younger sister, Diane Simmons, lives in Naples.", "Her younger sister"),
+        ("Who is Steven Woolf?", "Dr. Steven Woolf, a professor of family medicine, said so.", "a professor of family medicine"),
+        ("Who is Sam Collins?", "Sam Collins, who is on the library's trustee board, spoke.", "who is on the library's trustee board"),
+    ]
+    for question, text, description in cases:
+        found = candidates(answerer, question, [passage(text)])
+        assert (description, "DESCRIPTION") in found, (question, found)
+        assert all(label == "DESCRIPTION" for _, label in found) and ("Dr.", "DESCRIPTION") not in found
