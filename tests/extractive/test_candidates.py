@@ -51,7 +51,7 @@ def test_a_rows_cells_are_labelled_as_the_same_words_in_prose_would_be(answerer)
 
 def test_who_is_x_is_answered_by_what_the_sentence_says_x_is(answerer):
     cases = [
-        ("Who is Andrew Watterson?", "Southwest Chief Operating Officer Andrew Watterson said the airline was sorry.", "Southwest Chief Operating Officer"),
+        ("Who is Andrew Watterson?", "Southwest Chief Operating Officer Andrew Watterson apologised.", "Southwest Chief Operating Officer"),
         ("Who is Diane Simmons?", "Her younger sister, Diane Simmons, lives in Naples.", "Her younger sister"),
         ("Who is Steven Woolf?", "Dr. Steven Woolf, a professor of family medicine, said so.", "a professor of family medicine"),
         ("Who is Sam Collins?", "Sam Collins, who is on the library's trustee board, spoke.", "who is on the library's trustee board"),
