@@ -5,8 +5,8 @@
 For every dev question: retrieve as `ask()` does, generate and describe every candidate, and label it
 right when its text holds one of the question's answers (for yes/no: when its sentence gives the gold
 "yes"/"no" and holds the evidence). Then:
-1. the type prior: for each question key ("who", "how many", "which:place" ...), how much likelier each
-   candidate label is among right answers than among all candidates (smoothed log ratio);
+1. the type prior: for each question key ("who", "how many", "which:place" ...), how much likelier a
+   candidate with each label is to be right than the key's candidates on average (a smoothed log lift);
 2. a logistic regression over the features, its regularisation chosen by 5-fold cross-validation with
    questions grouped by article;
 3. the refusal threshold: the one that gets the most dev questions right (answerable ones answered
