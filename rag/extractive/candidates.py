@@ -296,7 +296,8 @@ def _causes(e: Evidence) -> list[Candidate]:
 # --- dataset rows -----------------------------------------------------------------------------------
 def _cells(q: Question, e: Evidence) -> list[Candidate]:
     """Each cell of a row is a candidate, labelled as the same words would be in a sentence (a figure, an
-    amount, a date, a name), so one ranker serves rows and prose; its column is read as its context."""
+    amount, a date, a name), so one ranker serves rows and prose; its column is read as its context. As in
+    prose, a question for a figure or a date takes only cells that hold one."""
     s, out = e.sentence, []
     doc, cells = s.span.doc, s.chunk.cells
     for n, cell in enumerate(cells):
@@ -307,7 +308,10 @@ def _cells(q: Question, e: Evidence) -> list[Candidate]:
         if values and values & q.numbers:
             continue
         unit = cells[n + 1].value if n + 1 < len(cells) else ""
-        out.append(Candidate(e, span, _cell_label(cell.value, unit, span), frozenset(values) if values else _words(span)))
+        label = _cell_label(cell.value, unit, span)
+        if q.form in (Form.NUMBER, Form.DURATION) and label not in NUMBER_LABELS or q.form is Form.DATE and label != "DATE":
+            continue
+        out.append(Candidate(e, span, label, frozenset(values) if values else _words(span)))
     return out
 
 

@@ -44,9 +44,9 @@ def test_names_quotes_and_phrases_are_all_candidates_and_junk_is_not(answerer):
 
 def test_a_rows_cells_are_labelled_as_the_same_words_in_prose_would_be(answerer):
     r = row([("Indicator", "Value of the corridor"), ("Value", "60"), ("Unit", "billion US dollars"), ("Period", "2025")])
-    found = candidates(answerer, "How much is the corridor worth?", [r])
-    assert ("60", "MONEY") in found  # its unit column says dollars
-    assert ("2025", "DATE") in found
+    assert candidates(answerer, "How much is the corridor worth?", [r]) == {("60", "MONEY")}  # its unit column says dollars
+    assert ("2025", "DATE") in candidates(answerer, "When was the corridor valued?", [r])
+    assert ("Value of the corridor", "NP") in candidates(answerer, "What did the data desk record?", [r])
 
 
 def test_who_is_x_is_answered_by_what_the_sentence_says_x_is(answerer):
