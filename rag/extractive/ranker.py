@@ -65,5 +65,14 @@ def rank(candidates: list[Candidate], key: str, weights: Weights) -> list[Candid
 
 
 def save(weights: Weights, path: Path = WEIGHTS_FILE) -> None:
-    path.write_text(json.dumps(weights.model_dump(), indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    """One line per weight and per question key's prior, so a refit reads as a short diff."""
+    data = weights.model_dump()
+    lines = ["{", ' "features": {']
+    lines += [f"  {json.dumps(name)}: {value}," for name, value in data["features"].items()]
+    lines[-1] = lines[-1].rstrip(",")
+    lines += [" },", f' "intercept": {data["intercept"]},', f' "threshold": {data["threshold"]},', ' "prior": {']
+    lines += [f"  {json.dumps(key)}: {json.dumps(table, sort_keys=True)}," for key, table in data["prior"].items()]
+    lines[-1] = lines[-1].rstrip(",")
+    lines += [" },", f' "provenance": {json.dumps(data["provenance"])}', "}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _load.cache_clear()
