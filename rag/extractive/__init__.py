@@ -19,7 +19,7 @@ from spacy.language import Language
 
 from rag.extractive.candidates import Candidate, generate
 from rag.extractive.compose import write
-from rag.extractive.evidence import ArticleText, Evidence, score_sentences
+from rag.extractive.evidence import Articles, ArticleText, Evidence, score_sentences
 from rag.extractive.features import describe
 from rag.extractive.meaning import Meaning
 from rag.extractive.question import Question, analyse
@@ -54,7 +54,7 @@ class ExtractiveAnswerer:
     ):
         self.nlp = nlp
         self.meaning = Meaning(embedder)
-        self.articles = articles  # a sentence's whole article, where names and dates it leaves implicit are found
+        self.articles = Articles(articles)  # a sentence's whole article, where names and dates it leaves implicit are found
         self._weights = weights
         self._threshold = threshold
 

@@ -71,19 +71,27 @@ class Article:
 
 
 ArticleText = Callable[[str], str | None]  # source id -> the source's full text
+ARTICLES_CACHED = 512
 
 
-@functools.lru_cache(maxsize=512)
-def _article(key: str, text: str, title: str, published) -> Article:
-    whole = f"{title}\n{text}"
-    pub = date_keys(published.isoformat()) if published else set()
-    return Article(Words.of(whole), numbers(whole), date_keys(whole, published) | pub)
+class Articles:
+    """Sentences' whole articles, each read and indexed once per version (the same articles come back
+    question after question). Without a way to read them, a chunk stands for its article."""
 
+    def __init__(self, texts: ArticleText | None = None):
+        self.texts = texts
+        self._article = functools.lru_cache(maxsize=ARTICLES_CACHED)(self._read)
 
-def article_of(chunk: Chunk, texts: ArticleText | None) -> Article:
-    key = chunk.chunk_id.rsplit("::", 1)[0]  # source id and content hash: a new version is a new key
-    text = (texts(chunk.source_id) if texts else None) or chunk.text
-    return _article(key if texts else chunk.chunk_id, text, chunk.title, chunk.published)
+    def of(self, chunk: Chunk) -> Article:
+        if self.texts is None:
+            return self._article(chunk.chunk_id, chunk.source_id, chunk.title, chunk.published, chunk.text)
+        version = chunk.chunk_id.rsplit("::", 1)[0]  # source id and content hash: a new version is a new key
+        return self._article(version, chunk.source_id, chunk.title, chunk.published, None)
+
+    def _read(self, version: str, source_id: str, title: str, published, text: str | None) -> Article:
+        whole = f"{title}\n{text if text is not None else self.texts(source_id) or ''}"
+        pub = date_keys(published.isoformat()) if published else set()
+        return Article(Words.of(whole), numbers(whole), date_keys(whole, published) | pub)
 
 
 def sentence_words(s: Sentence) -> list[Token]:
@@ -106,7 +114,7 @@ def word_match(term: Term, token: Token) -> float:
     return 0.0
 
 
-def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, articles: ArticleText | None = None) -> list[Evidence]:
+def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, articles: Articles | None = None) -> list[Evidence]:
     """Every sentence with its scores; the admissible ones embedded and pruned to the likeliest."""
     found = [Evidence(s, sentence_words(s)) for s in sentences]
     groups = {"names": [], "nouns": [], "verbs": []}
@@ -122,7 +130,7 @@ def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, ar
             total = sum(idf[j] for j in members)
             value = sum(idf[j] * m[j][0] for j in members) / total if total else 0.0
             setattr(e, f"cov_{group}", value)
-        _constrain(q, e, article_of(e.sentence.chunk, articles))
+        _constrain(q, e, (articles or Articles()).of(e.sentence.chunk))
     admissible = [e for e in found if e.admissible]
     if admissible:
         vectors = meaning.vectors([q.text] + [_content_text(e.sentence) for e in admissible])

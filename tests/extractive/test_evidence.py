@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rag.extractive.evidence import score_sentences
+from rag.extractive.evidence import Articles, score_sentences
 from rag.extractive.question import analyse
 from rag.sentences import passage_sentences
 from tests.passages import passage
@@ -14,7 +14,7 @@ from tests.passages import passage
 def evidence(answerer, question, passages, articles=None, as_of=None):
     q = analyse(question, answerer.nlp, answerer.meaning, as_of=as_of)
     sentences = passage_sentences(passages, answerer.nlp)
-    return {e.sentence.text: e for e in score_sentences(q, sentences, answerer.meaning, articles)}
+    return {e.sentence.text: e for e in score_sentences(q, sentences, answerer.meaning, Articles(articles))}
 
 
 def test_a_sentence_about_another_year_is_out_but_one_without_a_year_may_lean_on_its_article(answerer):
