@@ -115,6 +115,13 @@ def addresses_a_model(text: str) -> bool:
     return bool(INSTRUCTION_LIKE.search(text))
 
 
+def paragraph_addresses_a_model(text: str, start: int, end: int) -> bool:
+    """Whether the paragraph (the lines) holding `text[start:end]` reads as instructions to a model."""
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", end)
+    return addresses_a_model(text[first : last if last != -1 else len(text)])
+
+
 # --- inflection for restating a question as a clause ------------------------------------------------
 _IRREGULAR_PAST = dict(
     pair.split(":")

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from rag import errors
 from rag.models import Answer, Message, ScoredChunk
+from rag.names import word_set
 from rag.nlp import load_nlp, parse
 from rag.normalise import numbers
 from rag.sentences import Citations, Sentence, passage_sentences
@@ -110,18 +111,14 @@ def pin_citations(question: str, text: str, passages: list[ScoredChunk], nlp) ->
 
 
 def _best_sentence(claim: str, passage: ScoredChunk, nlp) -> tuple[Sentence, float]:
-    words, figures = _words(claim), numbers(claim)
+    words, figures = word_set(claim), numbers(claim)
     sentences = passage_sentences([passage], nlp) or [_whole(passage, nlp)]
 
     def overlap(s: Sentence) -> float:
-        return len(words & _words(s.text)) + 3 * len(figures & numbers(s.text))
+        return len(words & word_set(s.text)) + 3 * len(figures & numbers(s.text))
 
     best = max(sentences, key=overlap)
     return best, overlap(best) / max(len(words), 1)
-
-
-def _words(text: str) -> set[str]:
-    return set("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
 def _whole(passage: ScoredChunk, nlp) -> Sentence:

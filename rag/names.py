@@ -60,6 +60,11 @@ class Words:
         return cls([fold(t.text) for t in tokens], [t.text[:1].isupper() for t in tokens], [t.i for t in tokens])
 
 
+def word_set(text: str) -> set[str]:
+    """The folded words of `text` ("U.S." -> "us", "Mbappé" -> "mbappe"), without parsing."""
+    return set(Words.of(text).words)
+
+
 def initials(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[\w’']+", name) if w.lower() not in _CONNECTORS).upper()
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Span
 
-from rag.language import addresses_a_model
+from rag.language import paragraph_addresses_a_model
 from rag.models import Chunk, Citation, ScoredChunk
 from rag.nlp import parse, sentence_spans
 
@@ -51,7 +51,10 @@ def passage_sentences(passages: list[ScoredChunk], nlp: Language) -> list[Senten
             out.append(Sentence(passage, doc[:], chunk.start, chunk.end, is_row=True, rank=rank))
             continue
         for span in sentence_spans(nlp, chunk.text):
-            if sum(not t.is_punct for t in span) >= MIN_SENTENCE_WORDS and not _addresses_a_model(chunk.text, span):
+            # a paragraph that gives orders to a model is never evidence, for any backend
+            if sum(not t.is_punct for t in span) >= MIN_SENTENCE_WORDS and not paragraph_addresses_a_model(
+                chunk.text, span.start_char, span.end_char
+            ):
                 out.append(Sentence(passage, span, chunk.start + span.start_char, chunk.start + span.end_char, False, rank))
     # Overlapping chunks repeat sentences; keep one copy, preferring the longer (uncut) one.
     out.sort(key=lambda s: (s.chunk.source_id, s.start, -(s.end - s.start), s.rank))
@@ -65,13 +68,6 @@ def passage_sentences(passages: list[ScoredChunk], nlp: Language) -> list[Senten
             s.before = previous
         kept.append(s)
     return kept
-
-
-def _addresses_a_model(text: str, span: Span) -> bool:
-    """Whether the paragraph of `span` reads as instructions to a model: never evidence, for any backend."""
-    first = text.rfind("\n", 0, span.start_char) + 1
-    last = text.find("\n", span.end_char)
-    return addresses_a_model(text[first : last if last != -1 else len(text)])
 
 
 class Citations:

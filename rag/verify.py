@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 
-from rag.language import addresses_a_model, embedded_question
+from rag.language import addresses_a_model, embedded_question, paragraph_addresses_a_model
 from rag.models import Answer, Citation, Passage, ScoredChunk
-from rag.names import Words, find_name, fold, same_name_word
+from rag.names import Words, find_name, fold, same_name_word, word_set
 from rag.nlp import entities, parse
 from rag.normalise import CODE, date_keys, find_dates, numbers, without_dates
 
@@ -121,9 +121,7 @@ def addresses_the_model(citation: Citation, passages: Sequence[ScoredChunk]) -> 
     for p in passages:
         chunk = p.chunk
         if chunk.source_id == citation.source_id and chunk.start <= citation.start < chunk.end:
-            first = chunk.text.rfind("\n", 0, citation.start - chunk.start) + 1
-            last = chunk.text.find("\n", citation.end - chunk.start)
-            return addresses_a_model(chunk.text[first : last if last != -1 else len(chunk.text)])
+            return paragraph_addresses_a_model(chunk.text, citation.start - chunk.start, citation.end - chunk.start)
     return False
 
 
@@ -159,11 +157,11 @@ def _dates_and_numbers_ok(body: str, published, allowed_dates: set[str], allowed
 def _names_ok(body: str, cited: list[Citation], passages: list[ScoredChunk], question: str, nlp: Language) -> bool:
     # Names may also come from the cited sources' titles and outlets, and from the question when the cited
     # passage mentions them too ("Pakistan blamed India" citing a passage about Pakistan).
-    support = _words(" ".join(f"{c.quote} {c.title} {c.outlet or ''}" for c in cited))
+    support = word_set(" ".join(f"{c.quote} {c.title} {c.outlet or ''}" for c in cited))
     cited_chunks = [
         p.chunk for p in passages if any(p.chunk.source_id == c.source_id and p.chunk.start <= c.start < p.chunk.end for c in cited)
     ]
-    support |= _words(question) & _words(" ".join(chunk.text for chunk in cited_chunks))
+    support |= word_set(question) & word_set(" ".join(chunk.text for chunk in cited_chunks))
     if any(code.lower() not in support for code in CODE.findall(body)):
         return False
     unquoted = _QUOTE.sub(" ", body)  # quotations were already checked word for word
@@ -183,8 +181,3 @@ def _names_ok(body: str, cited: list[Citation], passages: list[ScoredChunk], que
             continue  # "BLA" for "Baloch Liberation Army", spelled out in the quote or defined by its source
         return False
     return True
-
-
-def _words(text: str) -> set[str]:
-    """The folded words of `text` ("U.S." -> "us", "Mbappé" -> "mbappe"), without parsing."""
-    return set(Words.of(text).words)

@@ -11,6 +11,7 @@ tagger calls provinces organisations and titles people.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ from rag.extractive.question import Form, Question
 from rag.language import CAUSAL_MARKERS, CURRENCY_WORDS, NUMBER_WORDS, QUANTIFIERS, TIME_UNITS
 from rag.names import HONORIFICS, Words, find_name, fold
 from rag.nlp import entities
-from rag.normalise import find_dates, numbers
+from rag.normalise import find_dates, format_date, numbers
 
 NUMBER_LABELS = {"CARDINAL", "MONEY", "QUANTITY", "PERCENT", "ORDINAL"}
 DATE_LABELS = {"DATE", "TIME"}
@@ -255,14 +256,10 @@ def _dates(q: Question, e: Evidence) -> list[Candidate]:
 
 def _resolved(text: str, mentions) -> str | None:
     """The calendar date a relative day ("on Saturday") stands for, when the text gives no year."""
-    from rag.normalise import format_date
-
     if not mentions or re.search(r"\d{4}", text):
         return None
     key = mentions[0].key
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", key):
-        import datetime as dt
-
         return format_date(dt.date.fromisoformat(key))
     return None
 

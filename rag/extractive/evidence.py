@@ -124,13 +124,14 @@ def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, ar
     matches = [[max((word_match(term, t), t.i) for t in e.tokens) if e.tokens else (0.0, -1) for term in q.terms] for e in found]
     n = len(found)
     idf = [math.log((n + 1) / (sum(m[j][0] > 0 for m in matches) + 0.5)) for j in range(len(q.terms))]
+    articles = articles or Articles()
     for e, m in zip(found, matches, strict=True):
         e.matched = {i: q.terms[j].lemma for j, (score, i) in enumerate(m) if score > 0}
         for group, members in groups.items():
             total = sum(idf[j] for j in members)
             value = sum(idf[j] * m[j][0] for j in members) / total if total else 0.0
             setattr(e, f"cov_{group}", value)
-        _constrain(q, e, (articles or Articles()).of(e.sentence.chunk))
+        _constrain(q, e, articles.of(e.sentence.chunk))
     admissible = [e for e in found if e.admissible]
     if admissible:
         vectors = meaning.vectors([q.text] + [_content_text(e.sentence) for e in admissible])

@@ -81,7 +81,6 @@ class Question:
     date_keys: frozenset[str] = frozenset()  # normalise.date_keys the evidence must mention
     numbers: frozenset[float] = frozenset()
     codes: tuple[str, ...] = ()
-    negated: bool = False
 
     @property
     def described(self) -> str | None:
@@ -133,7 +132,6 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
         date_keys=_date_constraints(text, as_of),
         numbers=_quantities(doc),
         codes=tuple(m.group(0) for m in CODE.finditer(text) if not m.group(0).isdigit()),
-        negated=any(t.dep_ == "neg" for t in doc),
     )
 
 
