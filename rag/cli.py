@@ -80,7 +80,12 @@ def ingest(
                     progress.console.print(f"[yellow]skipped[/] {where}: {item.reason}", highlight=False)
                 progress.advance(task)
 
-            report = pipeline.ingest(paths or None, prune=prune, on_progress=on_progress)
+            def on_wait(seconds: float) -> None:
+                progress.console.print(
+                    f"another `rag ingest` is writing to this index; waiting for it to finish ({seconds:.0f} s)", highlight=False
+                )
+
+            report = pipeline.ingest(paths or None, prune=prune, on_progress=on_progress, on_wait=on_wait)
     except RagError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

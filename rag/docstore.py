@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from rag.errors import IndexMismatch
+from rag.errors import IndexEmpty, IndexMismatch
 from rag.models import Cell, Chunk, Row, Source, SourceInfo
 
 # What a docstore holds changes with the code that reads it; an index of another format is refused for
@@ -53,10 +54,32 @@ def _chunk(row) -> Chunk:
     )
 
 
+def writable(directory: Path) -> bool:
+    """Whether files can be created in `directory` (False on a read-only mount or without permission)."""
+    return os.access(directory, os.W_OK) and not _read_only_mount(directory)
+
+
+def _read_only_mount(directory: Path) -> bool:
+    try:
+        return bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 class DocStore:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.read_only = path.parent.is_dir() and not writable(path.parent)
+        if self.read_only:
+            # A read-only mount (a published index): nothing can write, so SQLite may skip its locks and WAL
+            # files, which it could not create here anyway.
+            if not path.exists():
+                raise IndexEmpty(f"there is no index in the read-only folder {path.parent}")
+            self._db = sqlite3.connect(f"{path.as_uri()}?immutable=1", uri=True, check_same_thread=False, isolation_level=None)
+            self._lock = threading.RLock()
+            self.format = int(self.get_meta("format") or 1)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
         # One connection shared by API worker threads; SQLite serialises, the lock keeps cursors apart.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()

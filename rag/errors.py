@@ -35,3 +35,11 @@ class SourcePathMissing(RagError):
 
 class LLMUnavailable(RagError):
     """The optional LLM backend failed or timed out."""
+
+
+class DiskFull(RagError):
+    """The disk holding the index has no room left for what ingest must write."""
+
+
+class IndexReadOnly(RagError):
+    """The index is on a read-only filesystem: it can be queried, not written."""

@@ -18,9 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rag.chunking import chunk_source
+from rag.disk import MB, check_room, out_of_space_is_clear
 from rag.docstore import DocStore
 from rag.embedding import MiniLMEmbedding
-from rag.errors import SourcePathMissing
+from rag.errors import IndexReadOnly, SourcePathMissing
 from rag.keyword import KeywordIndex
 from rag.models import Chunk, IngestReport, SkippedItem, Source
 from rag.settings import Settings
@@ -30,12 +31,29 @@ from rag.store import VectorStore
 ProgressCallback = Callable[[Source | SkippedItem], None]
 
 
+WaitCallback = Callable[[float], None]
+LOCK_NOTICE_EVERY_S = 10.0
+
+
 @contextmanager
-def ingest_lock(index_dir: Path):
-    """One ingest per index at a time; the OS drops the lock if the process dies."""
+def ingest_lock(index_dir: Path, on_wait: WaitCallback | None = None):
+    """One ingest per index at a time; the OS drops the lock if the process dies.
+
+    While another ingest holds it, `on_wait(seconds waited)` is called at once and then every
+    LOCK_NOTICE_EVERY_S, so a second `rag ingest` says why it is not moving."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / "ingest.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        started, next_notice = time.monotonic(), 0.0
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waited = time.monotonic() - started
+                if on_wait and waited >= next_notice:
+                    on_wait(waited)
+                    next_notice += LOCK_NOTICE_EVERY_S
+                time.sleep(0.2)
         try:
             yield
         finally:
@@ -57,14 +75,18 @@ class Ingester:
     def __init__(self, settings: Settings, docs: DocStore, vectors: VectorStore, embedder: MiniLMEmbedding):
         self.settings, self.docs, self.vectors, self.embedder = settings, docs, vectors, embedder
 
-    def run(self, paths: Iterable[Path], prune: bool = False, on_progress: ProgressCallback | None = None) -> IngestReport:
+    def run(self, paths: Iterable[Path], prune: bool = False, on_progress: ProgressCallback | None = None,
+            on_wait: WaitCallback | None = None) -> IngestReport:
         paths = [Path(p) for p in paths]
         for path in paths:
             if not path.exists():
                 raise SourcePathMissing(f"no such file or directory: {path}")
+        if self.docs.read_only:
+            raise IndexReadOnly(f"the index in {self.settings.index_dir} is on a read-only filesystem: it can be "
+                                "queried but not written; ingest into a writable copy")
         started = time.perf_counter()
         report = IngestReport()
-        with ingest_lock(self.settings.index_dir):
+        with ingest_lock(self.settings.index_dir, on_wait), out_of_space_is_clear(self.settings.index_dir, "ingest"):
             if self.docs.outdated:
                 self.docs.rebuild()  # every source is read again; reconcile drops the old vectors
             stale = reconcile(self.docs, self.vectors)
@@ -110,6 +132,7 @@ class Ingester:
     def _write(self, pending: list[tuple[Source, list[Chunk]]]) -> int:
         if not pending:
             return 0
+        check_room(self.settings.index_dir, self.settings.min_free_mb * MB)
         chunks = [chunk for _, own in pending for chunk in own]
         vectors = self.embedder.embed_texts([chunk.text for chunk in chunks])
         old = {source.source_id: set(self.docs.chunk_ids(source.source_id)) for source, _ in pending}

@@ -83,9 +83,9 @@ class Pipeline:
         self._llm_slots = threading.BoundedSemaphore(LLM_CALLS_IN_FLIGHT)
 
     # --- index ----------------------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[Path] | None = None, prune: bool = False, on_progress=None) -> IngestReport:
+    def ingest(self, paths: Sequence[Path] | None = None, prune: bool = False, on_progress=None, on_wait=None) -> IngestReport:
         ingester = Ingester(self.settings, self.docs, self.vectors, self.embedder)
-        report = ingester.run(paths or [self.settings.sources_dir], prune=prune, on_progress=on_progress)
+        report = ingester.run(paths or [self.settings.sources_dir], prune=prune, on_progress=on_progress, on_wait=on_wait)
         self._keyword = None
         self._vectors_generation = self.docs.generation()  # our own writes are already in our client
         return report

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     sources_dir: Path = Field(Path("sources"), description="Curated corpus ingested by default")
     index_dir: Path = Field(Path("index"), description="Embedded Chroma + keyword index directory")
     chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of the embedded store")
+    chroma_timeout_s: float = Field(
+        5.0, gt=0, le=300, description="Longest wait for one call to the Chroma server before answering 503"
+    )
     collection: str = Field("newsroom", description="Chroma collection name")
     model_cache_dir: Path = Field(
         Path("~/.cache/rag-newsroom"), description="Where the quantised embedding model is derived to on first use"
@@ -34,6 +37,9 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(16, ge=1, le=1024, description="Texts per embedding batch")
     chunk_size: int = Field(256, ge=32, le=2048, description="Chunk size in cl100k_base tokens")
     chunk_overlap: int = Field(32, ge=0, le=512, description="Token overlap between neighbouring chunks")
+    min_free_mb: int = Field(
+        64, ge=0, description="Ingest stops cleanly when the disk holding the index has less free space than this"
+    )
     max_source_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, description="Largest source file (or .jsonl record) ingested; larger ones are skipped"
     )

@@ -4,22 +4,42 @@ Embedded (`PersistentClient` in the index directory) by default, or a Chroma ser
 `RAG_CHROMA_URL` is set — same behaviour either way. The collection records what built it (schema,
 embedding model, chunking); opening it with other settings raises `IndexMismatch` instead of returning
 nonsense neighbours. Chroma's own embedding function never runs: we always pass vectors.
+
+A server can fail by hanging rather than refusing (a stopped process still accepts connections), and
+chromadb's HTTP client waits forever; an embedded store whose write-ahead log failed to apply for want
+of disk space hangs on the next read once space returns. So every call is bounded (`BoundedCalls`), reads
+are not attempted while the disk is nearly full, and a server that was down at start-up is opened on
+first use instead of stopping the process. Error messages name
+the setting, never the server's address: they reach API clients.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import logging
+import queue
+import shutil
+import tempfile
 import threading
+import time
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as CallTimeout
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 from llama_index.core.schema import TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
-from rag.errors import IndexMismatch, StoreUnavailable
+from rag.disk import advice, nearly_full
+from rag.docstore import writable
+from rag.errors import DiskFull, IndexEmpty, IndexMismatch, StoreUnavailable
 from rag.models import Chunk, Filters
 from rag.settings import Settings
+
+logger = logging.getLogger("rag.store")
 
 SCHEMA_VERSION = 1
 NO_DATE = -1  # Chroma metadata cannot hold None; sources without a date never pass a date filter
@@ -38,6 +58,9 @@ def build_fingerprint(settings: Settings) -> dict[str, str | int]:
     }
 
 
+UNREACHABLE = "cannot reach the Chroma server (RAG_CHROMA_URL)"
+
+
 def _client(settings: Settings):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -45,45 +68,146 @@ def _client(settings: Settings):
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
-        return chromadb.HttpClient(
+        client = chromadb.HttpClient(
             host=url.hostname or "127.0.0.1",
             port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
             settings=chroma_settings,
         )
+        _set_http_timeout(client, settings.chroma_timeout_s)
+        return client
     path = settings.index_dir / "chroma"
+    if settings.index_dir.is_dir() and not writable(settings.index_dir):
+        path = _private_copy(path)
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+def _private_copy(path: Path) -> Path:
+    """Chroma's embedded store cannot open a folder it may not write (it fails on a read-only mount), so
+    an index served read-only is read from a private copy that lives as long as the process."""
+    if not path.is_dir():
+        raise IndexEmpty(f"there is no vector store in the read-only folder {path.parent}")
+    copy = Path(tempfile.mkdtemp(prefix="rag-readonly-chroma-"))
+    atexit.register(shutil.rmtree, copy, ignore_errors=True)
+    shutil.copytree(path, copy, dirs_exist_ok=True)
+    logger.info("index is read-only; serving its vectors from a private copy (%.1f MB)",
+                sum(f.stat().st_size for f in copy.rglob("*") if f.is_file()) / 1e6)
+    return copy
+
+
+def _set_http_timeout(client, seconds: float) -> None:
+    """chromadb builds its httpx session with no timeout at all; give it ours so a call to a hung server
+    ends (and frees its thread) instead of waiting forever. `BoundedCalls` bounds the wait regardless."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, 2.0))
+    else:  # a chromadb that moved its session: calls are still bounded by BoundedCalls, threads may linger
+        logger.warning("could not set a timeout on chromadb's HTTP session")
+
+
+class BoundedCalls:
+    """Runs store calls with a deadline, on a few daemon threads of their own.
+
+    A call that misses its deadline keeps its thread until the store answers (or chromadb's HTTP
+    timeout ends it), so at most `slots` threads can be stuck; once they are, further calls fail at once
+    instead of queueing, and, being daemons, stuck threads never keep the process from exiting. After a
+    timeout, calls fail fast for `cooldown_s` (a hung store costs each caller nothing), then the next
+    call tries again."""
+
+    def __init__(self, what: str, timeout_s: float, slots: int = 4, cooldown_s: float = 2.0):
+        self.what, self.timeout_s, self.slots, self.cooldown_s = what, timeout_s, slots, cooldown_s
+        self._free = threading.BoundedSemaphore(slots)
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._workers = 0
+        self._start_lock = threading.Lock()
+        self._failing_until = 0.0
+
+    def run(self, call):
+        if time.monotonic() < self._failing_until:
+            raise StoreUnavailable(f"{self.what} did not answer within {self.timeout_s:g} s")
+        if not self._free.acquire(timeout=self.timeout_s):
+            raise StoreUnavailable(f"{self.what} is not answering: every call to it is waiting")
+        self._start_worker()
+        future: Future = Future()
+        self._jobs.put((call, future))
+        try:
+            return future.result(timeout=self.timeout_s)
+        except CallTimeout:
+            self._failing_until = time.monotonic() + self.cooldown_s
+            logger.warning("the vector store did not answer within %.1f s", self.timeout_s)
+            raise StoreUnavailable(f"{self.what} did not answer within {self.timeout_s:g} s") from None
+
+    def _start_worker(self) -> None:
+        with self._start_lock:
+            if self._workers < self.slots:
+                self._workers += 1
+                threading.Thread(target=self._work, name=f"store-call-{self._workers}", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            call, future = self._jobs.get()
+            try:
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(call())
+                    except BaseException as exc:
+                        future.set_exception(exc)
+            finally:
+                self._free.release()
+
+
 class VectorStore:
     def __init__(self, settings: Settings):
-        self.where = settings.chroma_url or "embedded"
         self.embedded = not settings.chroma_url
+        self.where = "embedded" if self.embedded else "server"
         self._settings = settings
+        self._calls = BoundedCalls("the vector store" if self.embedded else UNREACHABLE, settings.chroma_timeout_s)
         self._readers = 0
         self._reopening = False
         self._gate = threading.Condition()
-        self._open()
+        self._open_lock = threading.Lock()
+        self.collection = None
+        try:
+            self._open()
+        except StoreUnavailable as exc:  # a server down at start-up: serve anyway, open on first use
+            logger.warning("%s; will retry on first use", exc)
 
     def _open(self) -> None:
         fingerprint = build_fingerprint(self._settings)
         try:
-            self.client = _client(self._settings)
-            self.collection = self.client.get_or_create_collection(
-                self._settings.collection,
-                metadata={"hnsw:space": "cosine", **fingerprint},
-                embedding_function=None,
+            client = self._call(lambda: _client(self._settings))
+            collection = self._call(
+                lambda: client.get_or_create_collection(
+                    self._settings.collection,
+                    metadata={"hnsw:space": "cosine", **fingerprint},
+                    embedding_function=None,
+                )
             )
+        except (StoreUnavailable, IndexEmpty):
+            raise
         except Exception as exc:  # chromadb raises many types for "server not there"
-            raise StoreUnavailable(f"cannot reach Chroma at {self.where}: {exc}") from None
-        built_with = {k: (self.collection.metadata or {}).get(k) for k in fingerprint}
+            logger.warning("cannot open Chroma at %s: %s", self._settings.chroma_url or "index dir", exc)
+            raise StoreUnavailable(UNREACHABLE if not self.embedded else f"cannot open the vector store: {exc}") from None
+        built_with = {k: (collection.metadata or {}).get(k) for k in fingerprint}
         if built_with != fingerprint:
             raise IndexMismatch(
-                f"the index in {self.where} ({self._settings.collection}) was built with {built_with}, "
+                f"the index ({self._settings.collection}) was built with {built_with}, "
                 f"but the settings now say {fingerprint}; rebuild it (delete the index) or restore the settings"
             )
-        self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+        self.client, self.collection = client, collection
+        self.vectors = ChromaVectorStore(chroma_collection=collection)
+
+    def _ensure_open(self) -> None:
+        if self.collection is None:
+            with self._open_lock:
+                if self.collection is None:
+                    self._open()
+
+    def _call(self, call):
+        return self._calls.run(call)
 
     def reopen(self) -> None:
         """Re-read the embedded store from disk. An embedded client keeps its segments in memory and never
@@ -113,10 +237,7 @@ class VectorStore:
                 self._gate.notify_all()
 
     def ping(self) -> None:
-        try:
-            self.client.heartbeat()
-        except Exception as exc:
-            raise StoreUnavailable(f"cannot reach Chroma at {self.where}: {exc}") from None
+        self._guard(lambda: self.client.heartbeat())
 
     def count(self) -> int:
         return self._guard(lambda: self.collection.count())
@@ -165,14 +286,24 @@ class VectorStore:
 
     def _guard(self, call):
         """Run `call()` (which reads self.collection when it runs, not before) with Chroma errors made ours."""
+        if self.embedded and nearly_full(self._settings.index_dir):
+            # A read makes Chroma apply its pending writes; failing that for want of room leaves it unable
+            # to read again in this process, even once space returns. So it is not attempted.
+            raise DiskFull(f"the vector store is not used while the disk is nearly full: {advice(self._settings.index_dir)}")
         try:
+            self._ensure_open()
             with self._reading():
-                return call()
+                return self._call(call)
         except (IndexMismatch, StoreUnavailable):
             raise
         except Exception as exc:
-            if "connect" in str(exc).lower() or type(exc).__name__ in {"ConnectError", "ConnectionError"}:
-                raise StoreUnavailable(f"cannot reach Chroma at {self.where}: {exc}") from None
+            if self.embedded and nearly_full(self._settings.index_dir):
+                logger.warning("Chroma failed on a nearly full disk: %s", exc)
+                raise DiskFull(f"the vector store failed for want of room: {advice(self._settings.index_dir)}") from None
+            text = f"{type(exc).__name__} {exc}".lower()
+            if any(sign in text for sign in ("connect", "timeout", "timed out", "remoteprotocol")):
+                logger.warning("Chroma call failed: %s", exc)
+                raise StoreUnavailable(UNREACHABLE) from None
             raise
 
 

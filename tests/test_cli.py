@@ -1,6 +1,7 @@
 """The `rag` console script, run as a user runs it (a real subprocess)."""
 
 import json
+import select
 import shutil
 import subprocess
 import sys
@@ -58,11 +59,11 @@ def test_missing_path_is_one_clear_line_without_traceback(tmp_path):
 
 def test_unreachable_chroma_server_is_one_clear_line(tmp_path):
     done = subprocess.run(
-        [RAG, "sources", "--index", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120,
+        [RAG, "search", "who?", "--index", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120,
         env={**__import__("os").environ, "RAG_CHROMA_URL": "http://127.0.0.1:9"},
     )
     assert done.returncode == 2
-    assert "cannot reach Chroma at http://127.0.0.1:9" in done.stderr
+    assert "cannot reach the Chroma server (RAG_CHROMA_URL)" in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -80,3 +81,19 @@ def test_skipped_files_are_named_and_change_the_exit_code(tmp_path):
 def test_bad_as_of_date_is_a_clear_error(cli_index):
     done = rag("search", "attacks", "--index", str(cli_index), "--as-of", "yesterday")
     assert done.returncode == 2 and "--as-of must be a date" in done.stderr
+
+
+def test_a_second_ingest_says_it_waits_for_the_first(tmp_path):
+    from rag.ingest import ingest_lock
+
+    index = tmp_path / "index"
+    with ingest_lock(index):  # the first ingest, still writing
+        second = subprocess.Popen([RAG, "ingest", str(ROOT / "sources"), "--index", str(index)], cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        said, _, _ = select.select([second.stderr], [], [], 120)
+        waiting = second.stderr.readline() if said else "(nothing said in 120 s)"
+        if not said:
+            second.kill()
+        assert "another `rag ingest` is writing to this index; waiting" in waiting
+    out, _ = second.communicate(timeout=300)
+    assert second.returncode == 0 and "added 2" in out

@@ -21,7 +21,7 @@ def chroma_server(tmp_path_factory):
 def test_ingest_and_search_through_a_chroma_server(chroma_server, tmp_path, sources_copy):
     pipeline = Pipeline(Settings(index_dir=tmp_path, chroma_url=chroma_server, collection="server-test"))
     first = pipeline.ingest([sources_copy])
-    assert first.added == 2 and pipeline.vectors.where == chroma_server
+    assert first.added == 2 and pipeline.vectors.where == "server"
     second = pipeline.ingest([sources_copy])
     assert second.unchanged == 2 and second.chunks == first.chunks == pipeline.vectors.count()
     hits = pipeline.retrieve("who did Pakistan blame for the attacks?", k=3)
@@ -35,6 +35,24 @@ def test_an_index_built_with_other_settings_is_refused(chroma_server, tmp_path):
         Pipeline(Settings(index_dir=tmp_path, chroma_url=chroma_server, collection="fingerprint-test", chunk_size=128))
 
 
-def test_an_unreachable_server_is_one_clear_error(tmp_path):
-    with pytest.raises(StoreUnavailable, match="cannot reach Chroma at http://127.0.0.1"):
-        Pipeline(Settings(index_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}"))
+def test_an_unreachable_server_is_one_clear_error_that_never_names_its_address(tmp_path):
+    port = free_port()
+    pipeline = Pipeline(Settings(index_dir=tmp_path, chroma_url=f"http://127.0.0.1:{port}"))  # starts anyway
+    ready = pipeline.ready()
+    assert ready["ok"] is False and ready["store"] == "server"
+    assert "cannot reach the Chroma server (RAG_CHROMA_URL)" in ready["error"] and str(port) not in ready["error"]
+    with pytest.raises(StoreUnavailable, match="RAG_CHROMA_URL") as raised:
+        pipeline.vectors.count()
+    assert str(port) not in str(raised.value)
+
+
+def test_a_server_down_at_start_up_is_used_once_it_comes(tmp_path, sources_copy):
+    port = free_port()
+    pipeline = Pipeline(Settings(index_dir=tmp_path, chroma_url=f"http://127.0.0.1:{port}", collection="late"))
+    assert pipeline.ready()["ok"] is False
+    proc = start_chroma(tmp_path / "chroma-data", port)
+    try:
+        assert pipeline.ingest([sources_copy]).added == 2
+        assert pipeline.ready()["ok"] is True
+    finally:
+        stop(proc)

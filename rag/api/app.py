@@ -18,6 +18,7 @@ import time
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -61,8 +62,10 @@ ERROR_STATUS: list[tuple[type[errors.RagError], int, str]] = [
     (errors.StoreUnavailable, 503, "store_unavailable"),
     (errors.IndexMismatch, 503, "index_mismatch"),
     (errors.LLMUnavailable, 503, "llm_unavailable"),
+    (errors.DiskFull, 503, "disk_full"),
 ]
 WARM_UP_QUESTION = "What happened?"
+ASK_THREADS = 24
 HTTP_ERROR_TYPES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
 
 
@@ -132,10 +135,14 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     _install_error_handlers(app, metrics)
 
+    # Questions get threads of their own: when they all wait on a slow store, the default pool still
+    # serves /v1/sources, /readyz and the chat's static files.
+    asking = anyio.CapacityLimiter(ASK_THREADS)
+
     async def ask(question: str, history: list[Message] | tuple = (), filters: Filters | None = None,
                   endpoint: str = "ask") -> Answer:
         pipeline = await holder.get()
-        answer = await run_in_threadpool(pipeline.ask, question, history, filters)
+        answer = await anyio.to_thread.run_sync(pipeline.ask, question, history, filters, limiter=asking)
         if not answer.answerable:
             metrics.refusals.labels(endpoint).inc()
         return answer
@@ -203,7 +210,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
             await run_in_threadpool(holder.warm_up)  # waits for a warm-up in progress
             status = ReadyStatus(**await run_in_threadpool(pipeline.ready))
         except errors.RagError as exc:
-            status = ReadyStatus(ok=False, store=settings.chroma_url or "embedded", error=str(exc))
+            status = ReadyStatus(ok=False, store="server" if settings.chroma_url else "embedded", error=str(exc))
         return JSONResponse(status.model_dump(), status_code=200 if status.ok else 503)
 
     @app.get("/metrics", tags=["ops"], response_class=Response)
