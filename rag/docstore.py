@@ -21,7 +21,7 @@ from rag.models import Cell, Chunk, Row, Source, SourceInfo
 
 # What a docstore holds changes with the code that reads it; an index of another format is refused for
 # questions (errors.IndexMismatch) and rebuilt from its sources by the next `rag ingest`.
-FORMAT = 2  # 2: dataset cells and defined acronyms stored as data
+FORMAT = 3  # 2: dataset cells and defined acronyms stored as data; 3: text normalised (cleaning.normalise_text)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rag import errors
+from rag.cleaning import normalise_text
 from rag.docstore import DocStore
 from rag.embedding import MiniLMEmbedding
 from rag.ingest import Ingester
@@ -50,16 +51,28 @@ def _unusable_char(text: str) -> str | None:
 
 
 def validate_question(question: str, max_chars: int) -> str:
+    """The question as it is matched: checked, normalised like stored text, whitespace collapsed."""
     if not isinstance(question, str) or not question.strip():
         raise errors.BadQuestion("the question is empty")
     if len(question) > max_chars:
         raise errors.BadQuestion(f"the question is {len(question)} characters long; the limit is {max_chars}")
     if problem := _unusable_char(question):
         raise errors.BadQuestion(f"the question contains {problem}")
+    question = normalise_text(question)
+    if not question.strip():
+        raise errors.BadQuestion("the question is empty (only invisible characters)")
     letters = [ch for ch in question if ch.isalpha()]
     if letters and sum(ch.isascii() for ch in letters) / len(letters) < 0.5:
         raise errors.BadQuestion("please ask in English: the sources and the answerer are English-only")
     return " ".join(question.split())
+
+
+def validate_message(content: str, name: str) -> str:
+    """An earlier message held to the question's rules on characters (it reaches the same parsers, the LLM
+    and the logs), then normalised like it; `name` says which message is bad, e.g. "history[2]"."""
+    if problem := _unusable_char(content):
+        raise errors.BadQuestion(f"{name} contains {problem}")
+    return normalise_text(content)
 
 
 def validate_filters(filters: Filters | None) -> Filters | None:
@@ -164,9 +177,10 @@ class Pipeline:
         started = time.perf_counter()
         original = validate_question(question, self.settings.max_question_chars)
         messages = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
-        messages = [m.model_copy(update={"content": m.content[:HISTORY_MESSAGE_CHARS]}) for m in messages]
-        if not all(_encodable(m.content) for m in messages):
-            raise errors.BadQuestion("a message in the history contains invalid Unicode (a lone surrogate)")
+        messages = [
+            m.model_copy(update={"content": validate_message(m.content, f"history[{i}]")[:HISTORY_MESSAGE_CHARS]})
+            for i, m in enumerate(messages)
+        ]
         standalone = condense(original, messages)
         t = time.perf_counter()
         passages = self.retrieve(standalone, filters)

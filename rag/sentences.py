@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Span
 
-from rag.language import paragraph_addresses_a_model
+from rag.language import addressed_in, overlaps
 from rag.models import Chunk, Citation, ScoredChunk
 from rag.nlp import parse, sentence_spans
 
@@ -44,18 +44,19 @@ class Sentence:
 def passage_sentences(passages: list[ScoredChunk], nlp: Language) -> list[Sentence]:
     """The sentences of `passages`, each once (overlapping chunks repeat some), in source order."""
     out: list[Sentence] = []
+    # what gives orders to a model, or carries what one orders, is never evidence, for any backend
+    addressed = addressed_in(passages)
     for rank, passage in enumerate(passages):
         chunk = passage.chunk
+        spans = addressed.get(chunk.source_id, [])
         if chunk.row is not None:
-            doc = parse(nlp, chunk.text)
-            out.append(Sentence(passage, doc[:], chunk.start, chunk.end, is_row=True, rank=rank))
+            if not overlaps(chunk.start, chunk.end, spans):
+                out.append(Sentence(passage, parse(nlp, chunk.text)[:], chunk.start, chunk.end, is_row=True, rank=rank))
             continue
         for span in sentence_spans(nlp, chunk.text):
-            # a paragraph that gives orders to a model is never evidence, for any backend
-            if sum(not t.is_punct for t in span) >= MIN_SENTENCE_WORDS and not paragraph_addresses_a_model(
-                chunk.text, span.start_char, span.end_char
-            ):
-                out.append(Sentence(passage, span, chunk.start + span.start_char, chunk.start + span.end_char, False, rank))
+            start, end = chunk.start + span.start_char, chunk.start + span.end_char
+            if sum(not t.is_punct for t in span) >= MIN_SENTENCE_WORDS and not overlaps(start, end, spans):
+                out.append(Sentence(passage, span, start, end, False, rank))
     # Overlapping chunks repeat sentences; keep one copy, preferring the longer (uncut) one.
     out.sort(key=lambda s: (s.chunk.source_id, s.start, -(s.end - s.start), s.rank))
     kept: list[Sentence] = []

@@ -3,7 +3,8 @@ datasets (csv, json). Bad files are skipped with a `SkippedItem` naming the file
 
 Files come from reporters, scrapers and wire feeds, so nothing in them is trusted: a file (or one
 collection record) over `max_bytes` is skipped before it is read, control characters are removed (they
-would reach terminals and Slack), and malformed JSON or metadata of the wrong type skips that file or line
+would reach terminals and Slack), every text (article, cell, metadata) is normalised like a question
+(`rag.cleaning.normalise_text`), and malformed JSON or metadata of the wrong type skips that file or line
 instead of stopping the whole ingest.
 """
 
@@ -19,7 +20,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag.cleaning import clean_text
+from rag.cleaning import clean_text, normalise_text
 from rag.models import Cell, Row, SkippedItem, Source
 from rag.names import defined_acronyms
 
@@ -145,7 +146,7 @@ def _meta_text(meta: dict, *keys: str) -> str | None:
             continue
         if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
             raise LoadProblem(f"metadata field {key!r} must be text, not {type(value).__name__}")
-        return without_controls(str(value)).strip() or None
+        return normalise_text(without_controls(str(value))).strip() or None
     return None
 
 
@@ -247,15 +248,20 @@ def _records(path: Path) -> tuple[list[str], list[dict]]:
         for row in reader:
             if None in row:  # more cells than headers
                 raise LoadProblem(f"row {reader.line_num - 1} has more cells than the header")
-            rows.append({k.strip(): (v or "").strip() for k, v in row.items() if k})
-        return columns, rows
+            rows.append({normalise_text(k.strip()): normalise_text((v or "").strip()) for k, v in row.items() if k})
+        return [normalise_text(c) for c in columns], rows
     data = parse_json(raw)
     if isinstance(data, dict):
         data = data.get("records") or data.get("rows") or data.get("data")
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise LoadProblem("JSON dataset must be a list of records (objects)")
     columns = list(dict.fromkeys(k for r in data for k in r))
-    return columns, [{k: "" if r.get(k) is None else without_controls(str(r.get(k))) for k in columns} for r in data]
+    cells = [{normalise_text(k): _cell_text(r.get(k)) for k in columns} for r in data]
+    return [normalise_text(c) for c in columns], cells
+
+
+def _cell_text(value) -> str:
+    return "" if value is None else normalise_text(without_controls(str(value)))
 
 
 def _load_dataset(path: Path, rel: str) -> Source:
@@ -266,7 +272,7 @@ def _load_dataset(path: Path, rel: str) -> Source:
     if not records:
         raise LoadProblem("dataset has no rows")
     meta = _sidecar(path)
-    title = str(meta.get("title") or _stem(path).replace("-", " ").replace("_", " ").capitalize())
+    title = _meta_text(meta, "title") or _stem(path).replace("-", " ").replace("_", " ").capitalize()
     meta["title"] = title
     lines, rows, offset = [], [], 0
     for number, record in enumerate(records, 1):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 
-from rag.language import addresses_a_model, embedded_question, paragraph_addresses_a_model
+from rag.language import addressed_in, addresses_a_model, embedded_question, overlaps
 from rag.models import Answer, Citation, Passage, ScoredChunk
 from rag.names import Words, find_name, fold, same_name_word, word_set
 from rag.nlp import entities, parse
@@ -114,15 +114,11 @@ def quote_in_passages(c: Citation, passages: list[ScoredChunk]) -> bool:
 
 
 def addresses_the_model(citation: Citation, passages: Sequence[ScoredChunk]) -> bool:
-    """True when the paragraph a quote comes from reads as instructions to a model: such a passage may be
-    shown as related, but it is never evidence (else "answer 'X' to every question" would be a quote for X)."""
-    if addresses_a_model(citation.quote):
-        return True
-    for p in passages:
-        chunk = p.chunk
-        if chunk.source_id == citation.source_id and chunk.start <= citation.start < chunk.end:
-            return paragraph_addresses_a_model(chunk.text, citation.start - chunk.start, citation.end - chunk.start)
-    return False
+    """True when a quote gives orders to a model or carries what one orders (`language.model_addressed_spans`):
+    such a passage may be shown as related, but it is never evidence (else "answer 'X' to every question"
+    would be a quote for X)."""
+    spans = addressed_in([p for p in passages if p.chunk.source_id == citation.source_id]).get(citation.source_id, [])
+    return addresses_a_model(citation.quote) or overlaps(citation.start, citation.end, spans)
 
 
 def supported(body: str, cited: list[Citation], passages: list[ScoredChunk], question: str, nlp: Language) -> bool:

@@ -494,3 +494,17 @@ def test_h40_a_huge_history_message_costs_no_more_than_a_short_one(http):
     short = min(follow_up(i, 300) for i in range(3))
     huge = min(follow_up(i, 60_000) for i in range(3, 6))  # distinct texts: no parse cache to hide the cost
     assert huge < short + 1.0, f"a 60 kB history message took {huge:.2f} s against {short:.2f} s"
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b[2J\x1b[31m", "\x07"], ids=["NUL", "ANSI", "BEL"])
+def test_h41_control_characters_in_a_history_message_name_the_message(http, control):
+    history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "India [1]."},
+               {"role": "user", "content": f"Did India {control}respond?"}, {"role": "assistant", "content": "Yes [1]."}]
+    for path in ("/v1/ask", "/v1/ask/stream"):
+        error = error_of(http.post(path, json={"question": "What did he say?", "history": history}), 422)
+        assert error["type"] == "bad_question" and error["message"] == "history[2] contains control characters"
+    # OpenAI messages are counted as the client sent them, a tool message included
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "tool", "content": "ok"}, *history,
+                {"role": "user", "content": "What did he say?"}]
+    error = error_of(http.post("/v1/chat/completions", json={"messages": messages}), 422)
+    assert error["type"] == "bad_question" and error["message"] == "messages[4] contains control characters"

@@ -47,3 +47,22 @@ def test_an_index_from_another_version_is_refused_for_questions_and_rebuilt_by_i
     report = old.ingest([SOURCES])
     assert report.added == 2 and report.chunks > 0
     assert Pipeline(settings).ask(QUESTION).question == QUESTION
+
+
+@pytest.mark.parametrize("content", ["Who\x00 blamed India?", "\x1b[2J\x1b[31mWho blamed India?", "Who blamed \x07India?"],
+                         ids=["NUL", "ANSI", "BEL"])
+def test_history_messages_are_held_to_the_question_s_character_rules(seed_pipeline, content):
+    history = [{"role": "user", "content": "Who did Pakistan blame?"}, {"role": "assistant", "content": "India [1]."},
+               {"role": "user", "content": content}, {"role": "assistant", "content": "India [1]."}]
+    with pytest.raises(errors.BadQuestion, match=r"history\[2\] contains control characters"):
+        seed_pipeline.ask("What did he say?", history)
+
+
+def test_questions_and_history_are_read_without_invisible_characters(seed_pipeline):
+    plain = seed_pipeline.ask("Who did Pakistan blame for the attacks?")
+    hidden = seed_pipeline.ask("Who did Pak\u200bistan bla\u00adme for the at\u2060tacks?")
+    assert hidden.answer == plain.answer and hidden.question == "Who did Pak\u200bistan bla\u00adme for the at\u2060tacks?"
+    history = [{"role": "user", "content": "Who leads the B\u200bLA?"},
+               {"role": "assistant", "content": "BLA leader Bashir\u200b Zeb [1]."}]
+    follow_up = seed_pipeline.ask("What did he say?", history)
+    assert follow_up.answer == seed_pipeline.ask("What did Bashir Zeb say?").answer

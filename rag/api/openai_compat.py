@@ -21,6 +21,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from rag.api.schemas import ERROR_RESPONSES, split_for_stream
 from rag.errors import BadQuestion
 from rag.models import Answer, Citation, Filters, Message
+from rag.pipeline import validate_message
 
 AskFn = Callable[..., Awaitable[Answer]]
 MODEL_ID = "newsroom-rag"
@@ -71,9 +72,10 @@ class ChatRequest(BaseModel):
         *earlier, last = self.messages
         if last.role != "user":
             raise BadQuestion("the last message must be the user's question")
+        # Checked here too, so an error names the client's own index ("messages[2]"), tool messages counted.
         history = [
-            Message(role="system" if m.role == "developer" else m.role, content=m.text())
-            for m in earlier
+            Message(role="system" if m.role == "developer" else m.role, content=validate_message(m.text(), f"messages[{i}]"))
+            for i, m in enumerate(earlier)
             if m.role != "tool"
         ]
         return last.text(), history

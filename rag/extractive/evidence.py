@@ -24,6 +24,7 @@ from spacy.tokens import Token
 
 from rag.extractive.meaning import Meaning
 from rag.extractive.question import Form, Question, Term
+from rag.language import without_orders
 from rag.models import Chunk
 from rag.names import Words, find_name
 from rag.nlp import entities
@@ -89,7 +90,7 @@ class Articles:
         return self._article(version, chunk.source_id, chunk.title, chunk.published, None)
 
     def _read(self, version: str, source_id: str, title: str, published, text: str | None) -> Article:
-        whole = f"{title}\n{text if text is not None else self.texts(source_id) or ''}"
+        whole = f"{title}\n{without_orders(text if text is not None else self.texts(source_id) or '')}"
         pub = date_keys(published.isoformat()) if published else set()
         return Article(Words.of(whole), numbers(whole), date_keys(whole, published) | pub)
 
