@@ -177,6 +177,7 @@ def serve(
     """Serve the chat UI and the HTTP API."""
     import uvicorn
 
+    from rag.api.app import server_config
     from ui.server import build_app
 
     settings = settings_for(index)
@@ -185,7 +186,7 @@ def serve(
         application = build_app(settings, host=host)
     except RagError as exc:
         fail(str(exc))
-    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)  # the API logs JSON lines
+    uvicorn.Server(server_config(application, settings, host, port)).run()
 
 
 def _register_eval() -> None:

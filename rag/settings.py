@@ -69,6 +69,10 @@ class Settings(BaseSettings):
         description="Slack app signing secret (env SLACK_SIGNING_SECRET)",
     )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted")
+    max_header_bytes: int = Field(
+        32768, ge=4096, le=1_048_576, description="Largest request line plus headers accepted (400 and the connection closed beyond)"
+    )
+    body_idle_s: float = Field(10.0, gt=0, le=300, description="Longest pause while a request body arrives (408 beyond)")
     rate_limit_per_minute: int = Field(120, ge=1, description="Requests per minute per API key (or client)")
 
     @field_validator("chroma_url")

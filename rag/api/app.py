@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import anyio
+import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -26,6 +27,8 @@ from fastapi.security import HTTPBearer
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rag import errors
 from rag.api import openai_compat, slack
@@ -50,7 +53,7 @@ from rag.settings import Settings
 if TYPE_CHECKING:
     from rag.pipeline import Pipeline
 
-__all__ = ["InsecureBind", "app_from_env", "check_bind", "create_app"]
+__all__ = ["InsecureBind", "app_from_env", "check_bind", "create_app", "server_config"]
 
 logger = logging.getLogger("rag.api")
 
@@ -130,7 +133,8 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     )
     app.state.settings, app.state.pipelines, app.state.metrics = settings, holder, metrics
     # Added last = runs first: observability wraps everything, then auth, then the body cap.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, idle_s=settings.body_idle_s)
+    app.add_middleware(WrongMethod)
     app.add_middleware(ApiGuard, settings=settings)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     _install_error_handlers(app, metrics)
@@ -220,6 +224,49 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         return Response(body, media_type=content_type)
 
     return app
+
+
+class WrongMethod:
+    """405 (in the API's error shape, with `Allow`) for a wrong method on one of the API's own routes.
+
+    Starlette decides 405 only when no route matches a path fully, but a UI mounted at "/" (as `rag serve`
+    mounts the chat) matches every path, so without this check PUT /v1/ask would reach the UI and 404."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            allowed = _allowed_methods(scope["app"].router.routes, scope)
+            if allowed and scope["method"] not in allowed:
+                wrong = error_response(405, "method_not_allowed", f"{scope['method']} is not allowed here",
+                                       headers={"Allow": ", ".join(sorted(allowed))})
+                await wrong(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _allowed_methods(routes, scope: Scope) -> set[str]:
+    """The methods the API's routes (not a mounted app) accept at this path; empty if none has the path."""
+    allowed: set[str] = set()
+    for route in routes:
+        if isinstance(route, Mount):
+            continue
+        match, _ = route.matches({**scope, "method": "GET"} if not getattr(route, "methods", None) else scope)
+        if match is Match.FULL:
+            return set()  # served as asked
+        if match is Match.PARTIAL and getattr(route, "methods", None):
+            allowed |= route.methods
+    return allowed
+
+
+def server_config(app, settings: Settings, host: str, port: int) -> uvicorn.Config:
+    """How `rag serve` runs the app: h11, because it caps the request line plus headers
+    (RAG_MAX_HEADER_BYTES; httptools accepts any size) - a 10 MB header is refused, not buffered."""
+    return uvicorn.Config(
+        app, host=host, port=port, http="h11", h11_max_incomplete_event_size=settings.max_header_bytes,
+        log_level="info", access_log=False,  # the API logs JSON lines
+    )
 
 
 async def _warm_in_background(holder: PipelineHolder) -> None:

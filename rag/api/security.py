@@ -6,6 +6,8 @@ over-limit client is turned away without its body being read or its JSON being l
 
 from __future__ import annotations
 
+import anyio
+
 import hmac
 import ipaddress
 import logging
@@ -153,9 +155,9 @@ class BodySizeLimit:
     Only the API's own paths: a UI mounted on the same app (Gradio posts the whole chat history each
     turn) sets its own limits."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, prefixes: tuple[str, ...] = ("/v1/", "/slack/")):
+    def __init__(self, app: ASGIApp, max_bytes: int, idle_s: float, prefixes: tuple[str, ...] = ("/v1/", "/slack/")):
         self.app = app
-        self.max_bytes = max_bytes
+        self.max_bytes, self.idle_s = max_bytes, idle_s
         self.prefixes = prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -174,6 +176,12 @@ class BodySizeLimit:
         except BodyTooLarge:
             await too_large(scope, receive, send)
             return
+        except TimeoutError:
+            # A client that stops half-way through its body would otherwise hold the connection for good.
+            slow = error_response(408, "body_timeout", f"no part of the request body arrived for {self.idle_s:g} s",
+                                  headers={"Connection": "close"})
+            await slow(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -191,7 +199,8 @@ class BodySizeLimit:
         parts: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
+            with anyio.fail_after(self.idle_s):
+                message = await receive()
             if message["type"] == "http.disconnect":
                 break
             size += len(message.get("body", b""))

@@ -166,7 +166,8 @@ async def _deliver(answering: asyncio.Future, response_url: str) -> None:
 
 
 def _signed(verifier: SignatureVerifier, body: bytes, timestamp: str, signature: str) -> bool:
-    if not timestamp.isdigit() or not signature:
+    # str.isdigit() accepts "²" and other Unicode digits that int() then rejects: ASCII digits only.
+    if not (timestamp.isascii() and timestamp.isdigit()) or not signature:
         return False  # SignatureVerifier would raise on a non-numeric timestamp
     try:
         body.decode("utf-8")
