@@ -290,24 +290,32 @@ def _load_dataset(path: Path, rel: str) -> Source:
     return make_source(source_id=slugify(_stem(path)), kind="dataset", text="\n".join(lines), meta=meta, path=rel, rows=rows)
 
 
-def iter_files(paths: list[Path]) -> Iterator[Path]:
+def iter_files(paths: list[Path]) -> Iterator[tuple[Path, Path]]:
+    """(file, the folder its recorded path starts from) for every file under `paths`."""
     for root in paths:
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
             if path.name.startswith(".") or _suffix(path) == SIDECAR_SUFFIX:
                 continue
-            yield path
+            yield path, root.resolve().parent
+
+
+def recorded_path(path: Path, base: Path | None, root_parent: Path) -> str:
+    """A source's path as stored and shown: relative to `base` (the working directory) when under it,
+    else from the folder given to ingest (`sources/articles/x.txt`) - never the server's absolute path."""
+    resolved = path.resolve()
+    for start in ((base or Path.cwd()).resolve(), root_parent):
+        if resolved.is_relative_to(start):
+            return str(resolved.relative_to(start))
+    return path.name
 
 
 def load_sources(paths: list[Path], base: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Source | SkippedItem]:
     """Yield every loadable source under `paths`, and a `SkippedItem` for each file or line that is not.
 
     `max_bytes` bounds one source: a whole file, or one line of a .jsonl collection."""
-    for path in iter_files(paths):
-        try:
-            rel = str(path.resolve().relative_to((base or Path.cwd()).resolve()))
-        except ValueError:
-            rel = str(path)
+    for path, root_parent in iter_files(paths):
+        rel = recorded_path(path, base, root_parent)
         suffix = _suffix(path)
         try:
             if suffix not in COLLECTION_SUFFIXES + ARTICLE_SUFFIXES + DATASET_SUFFIXES:
