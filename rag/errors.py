@@ -35,3 +35,11 @@ class SourcePathMissing(RagError):
 
 class LLMUnavailable(RagError):
     """The optional LLM backend failed or timed out."""
+
+
+class AnswerNotFound(RagError):
+    """Feedback names an answer id this index has no record of (never made here, or too old)."""
+
+
+class BadFeedback(RagError):
+    """Feedback that cannot be stored (an unknown verdict, a comment over the limit)."""
