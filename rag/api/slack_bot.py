@@ -1,0 +1,174 @@
+"""The Slack bot: @mentions and DMs answered in their thread, the thread as history, feedback buttons.
+
+    bolt = build_bolt_app(settings, ask, give_feedback)    # None unless the signing secret and bot token are set
+    app.include_router(build_router(settings, bolt))        # POST /slack/events, POST /slack/interactions
+    await socket_mode_handler(settings, bolt).connect_async()   # or Socket Mode (`rag serve --slack-socket`)
+
+Bolt for Python speaks Slack's protocol: it checks signatures, answers `url_verification`, and acks
+within Slack's 3 s before the listener runs (process_before_response=False), so the answer is posted
+with `chat.postMessage` once ready. Two things Bolt leaves to us: a retried event (Slack resends when
+an ack was slow or lost) is dropped by its `event_id`; a replayed signed request is refused as the
+slash command refuses it. The Web API base URL is a setting, so tests point the bot at a fake Slack.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from rag.api.schemas import ErrorBody, error_response
+from rag.api.slack import FEEDBACK_ACTIONS, ReplayGuard, escape, format_slack, signed
+from rag.errors import AnswerNotFound, RagError
+from rag.feedback import THANKS, FeedbackRecord
+from rag.models import Answer, Message
+from rag.settings import Settings
+
+logger = logging.getLogger("rag.api")
+
+AskFn = Callable[..., Awaitable[Answer]]
+FeedbackFn = Callable[..., Awaitable[FeedbackRecord]]
+EVENT_MEMORY_S = 60 * 60  # Slack retries an event three times within ~5 minutes; an hour is ample
+HISTORY_MESSAGES = 50  # earlier thread messages read as history (what /v1/ask accepts)
+
+
+def strip_mention(text: str, bot_user_id: str | None) -> str:
+    """The question without `<@BOT>` (or `<@BOT|name>`), Slack's &amp;/&lt;/&gt; turned back into text."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    return " ".join(html.unescape(text).split())
+
+
+def _answer_text(message: dict) -> str:
+    # Our own answers: the first section holds the answer with its [n] markers; the fallback text adds sources.
+    for block in message.get("blocks") or []:
+        if block.get("type") == "section" and block.get("text", {}).get("text"):
+            return html.unescape(block["text"]["text"])
+    return html.unescape(message.get("text", ""))
+
+
+def thread_history(messages: list[dict], before_ts: str, bot_user_id: str | None, bot_id: str | None) -> list[Message]:
+    """The thread's messages before `before_ts` as conversation turns: the bot's own are the assistant's,
+    everyone else's the user's (mention stripped); the newest HISTORY_MESSAGES only."""
+    turns: list[Message] = []
+    for message in messages:
+        if float(message.get("ts", "0")) >= float(before_ts):
+            continue
+        ours = (bot_user_id and message.get("user") == bot_user_id) or (bot_id and message.get("bot_id") == bot_id)
+        if ours:
+            turns.append(Message(role="assistant", content=_answer_text(message)))
+        elif not message.get("bot_id") and (content := strip_mention(message.get("text", ""), bot_user_id)):
+            turns.append(Message(role="user", content=content))
+    return turns[-HISTORY_MESSAGES:]
+
+
+def build_bolt_app(settings: Settings, ask: AskFn, give_feedback: FeedbackFn) -> AsyncApp | None:
+    """The Bolt app answering mentions and DMs; None without SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN."""
+    if settings.slack_signing_secret is None or settings.slack_bot_token is None:
+        return None
+    client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+    bolt = AsyncApp(client=client, signing_secret=settings.slack_signing_secret.get_secret_value(),
+                    process_before_response=False, logger=logging.getLogger("rag.api.slack"))
+    seen_events = ReplayGuard(window_s=EVENT_MEMORY_S)
+
+    @bolt.middleware
+    async def once_per_event(body: dict, next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        event_id = body.get("event_id")
+        if event_id and not seen_events.first_time(event_id):
+            logger.info("slack event already handled; retry dropped", extra={"fields": {"event_id": event_id}})
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    async def answer_in_thread(event: dict, context, client: AsyncWebClient) -> None:
+        channel, thread_ts = event["channel"], event.get("thread_ts") or event["ts"]
+        question = strip_mention(event.get("text", ""), context.bot_user_id)
+        if not question:
+            await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=escape(
+                "Ask me a question about the indexed sources, e.g. who did Pakistan blame for the attacks?"))
+            return
+        history: list[Message] = []
+        if event.get("thread_ts"):  # a reply: the thread so far is the conversation
+            replies = await client.conversations_replies(channel=channel, ts=thread_ts, limit=200)
+            history = thread_history(replies.get("messages", []), event["ts"], context.bot_user_id, context.bot_id)
+        try:
+            message = format_slack(await ask(question, history=history, endpoint="slack"), feedback=True)
+        except RagError as exc:
+            message = {"text": escape(f"Sorry, I could not answer that: {exc}"), "blocks": []}
+        await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message["text"],
+                                      blocks=message["blocks"] or None, unfurl_links=False, unfurl_media=False)
+
+    @bolt.event("app_mention")
+    async def on_mention(event: dict, context, client: AsyncWebClient) -> None:
+        await answer_in_thread(event, context, client)
+
+    @bolt.event("message")
+    async def on_message(event: dict, context, client: AsyncWebClient) -> None:
+        # Only people's own messages in a DM: edits, joins and bots (ourselves included) are not questions.
+        if event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id"):
+            await answer_in_thread(event, context, client)
+
+    @bolt.action(re.compile("^(" + "|".join(FEEDBACK_ACTIONS) + ")$"))
+    async def on_feedback(ack, body: dict, action: dict, client: AsyncWebClient) -> None:
+        await ack()
+        value, user = FEEDBACK_ACTIONS[action["action_id"]], body.get("user", {}).get("id")
+        try:
+            await give_feedback(action.get("value", ""), value, via="slack", user=user)
+            text = THANKS[value]
+        except AnswerNotFound:
+            text = "I no longer have a record of that answer, so the rating was not stored."
+        channel = (body.get("channel") or {}).get("id")
+        if channel and user:
+            thread_ts = (body.get("message") or {}).get("thread_ts")
+            await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+
+    return bolt
+
+
+def socket_mode_handler(settings: Settings, bolt: AsyncApp) -> AsyncSocketModeHandler:
+    """Socket Mode: the bot dials out to Slack (SLACK_APP_TOKEN), for newsrooms that cannot expose a URL."""
+    if settings.slack_app_token is None:
+        raise RagError("Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-…) in the environment")
+    return AsyncSocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+
+
+def build_router(settings: Settings, bolt: AsyncApp | None) -> APIRouter:
+    router = APIRouter(tags=["slack"])
+    handler = AsyncSlackRequestHandler(bolt) if bolt is not None else None
+    verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value()) if bolt is not None else None
+    replays = ReplayGuard()
+
+    async def dispatch(request: Request) -> Response:
+        if handler is None or verifier is None:
+            return error_response(503, "slack_not_configured", "SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN must both be set")
+        # Bolt checks the signature too; checking here first gives the API's error shape and the replay memory.
+        body = await request.body()
+        signature = request.headers.get("x-slack-signature", "")
+        if not signed(verifier, body, request.headers.get("x-slack-request-timestamp", ""), signature):
+            return error_response(401, "bad_signature", "missing, wrong or expired Slack signature")
+        if not replays.first_time(signature):
+            return error_response(401, "replayed_request", "this Slack request was already handled")
+        return await handler.handle(request)
+
+    responses = {401: {"model": ErrorBody}, 503: {"model": ErrorBody}}
+
+    @router.post("/slack/events", responses=responses)
+    async def slack_events(request: Request) -> Response:
+        """Slack Events API (signed): `url_verification`, `app_mention` and `message.im`, answered in the thread."""
+        return await dispatch(request)
+
+    @router.post("/slack/interactions", responses=responses)
+    async def slack_interactions(request: Request) -> Response:
+        """Slack interactivity (signed): the 👍 / 👎 / "Flag as wrong" buttons under each answer."""
+        return await dispatch(request)
+
+    return router

@@ -1,0 +1,89 @@
+"""A small, real Slack Web API on loopback for the bot's tests: it keeps threads, records every call, and
+answers `auth.test`, `chat.postMessage`, `chat.postEphemeral` and `conversations.replies` as Slack does."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+BOT_USER, BOT_ID, BOT_TOKEN = "U0BOTUSER", "B0BOTAPP", "xoxb-test-token"
+
+
+class FakeSlack:
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+        self.messages: dict[str, list[dict]] = {}  # channel -> messages, oldest first
+        self.tokens: set[str] = set()
+        self._lock = threading.Lock()
+        self._clock = 1_760_000_000
+        self.app = FastAPI()
+        self.app.add_api_route("/api/{method}", self._handle, methods=["GET", "POST"])
+
+    def next_ts(self) -> str:
+        with self._lock:
+            self._clock += 1
+            return f"{self._clock}.000100"
+
+    def say(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> dict:
+        """A person's message, as Slack would hold it (the event about it is sent by the test)."""
+        message = {"type": "message", "user": user, "text": text, "ts": self.next_ts(), **({"thread_ts": thread_ts} if thread_ts else {})}
+        with self._lock:
+            self.messages.setdefault(channel, []).append(message)
+        return message
+
+    def called(self, method: str) -> list[dict]:
+        with self._lock:
+            return [args for name, args in self.calls if name == method]
+
+    def wait_for(self, method: str, count: int, timeout: float = 60) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while len(found := self.called(method)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{method} called {len(found)} times, expected {count}: {self.calls}")
+            time.sleep(0.05)
+        return found
+
+    async def _handle(self, method: str, request: Request) -> JSONResponse:
+        args = dict(request.query_params)
+        body = await request.body()
+        if body:
+            if request.headers.get("content-type", "").startswith("application/json"):
+                args.update(json.loads(body))
+            else:
+                args.update(parse_qsl(body.decode()))
+        self.tokens.add(request.headers.get("authorization", ""))
+        with self._lock:
+            self.calls.append((method, args))
+        handler: Callable[[dict], dict] | None = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return JSONResponse({"ok": False, "error": "unknown_method"})
+        return JSONResponse({"ok": True, **handler(args)})
+
+    def _auth_test(self, args: dict) -> dict:
+        return {"url": "https://newsroom.slack.com/", "team": "Newsroom", "user": "newsdesk", "team_id": "T0001",
+                "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+
+    def _chat_postMessage(self, args: dict) -> dict:
+        blocks = args.get("blocks")
+        message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "text": args.get("text", ""), "ts": self.next_ts(),
+                   "blocks": json.loads(blocks) if isinstance(blocks, str) else (blocks or [])}
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        with self._lock:
+            self.messages.setdefault(args["channel"], []).append(message)
+        return {"channel": args["channel"], "ts": message["ts"], "message": message}
+
+    def _chat_postEphemeral(self, args: dict) -> dict:
+        return {"message_ts": self.next_ts()}
+
+    def _conversations_replies(self, args: dict) -> dict:
+        with self._lock:
+            channel = list(self.messages.get(args["channel"], []))
+        thread = [m for m in channel if m["ts"] == args["ts"] or m.get("thread_ts") == args["ts"]]
+        return {"messages": thread, "has_more": False}
