@@ -168,10 +168,10 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Bind address (default RAG_HOST or 127.0.0.1)")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default RAG_PORT or 8000)")] = None,
     index: IndexOption = None,
-    slack_socket: Annotated[bool, typer.Option("--slack-socket", help="Also connect the Slack bot over Socket Mode "
-                                                "(needs SLACK_APP_TOKEN): no public URL needed")] = False,
+    slack_socket: Annotated[bool, typer.Option("--slack-socket", help="Also connect the Slack bot over Socket Mode, "
+                                                "for servers without a public URL (README: Slack bot)")] = False,
 ) -> None:
-    """Serve the chat UI and the HTTP API (and the Slack bot, when its secrets are set)."""
+    """Serve the chat UI and the HTTP API (and the Slack bot, when configured)."""
     import uvicorn
 
     from ui.server import build_app
