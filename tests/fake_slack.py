@@ -1,5 +1,5 @@
 """A small, real Slack Web API on loopback for the bot's tests: it keeps threads, records every call, and
-answers `auth.test`, `chat.postMessage`, `chat.postEphemeral` and `conversations.replies` as Slack does."""
+answers `auth.test`, `chat.postMessage`, `chat.postEphemeral`, `views.open` and `conversations.replies` as Slack does."""
 
 from __future__ import annotations
 
@@ -81,6 +81,10 @@ class FakeSlack:
 
     def _chat_postEphemeral(self, args: dict) -> dict:
         return {"message_ts": self.next_ts()}
+
+    def _views_open(self, args: dict) -> dict:
+        view = json.loads(args["view"]) if isinstance(args.get("view"), str) else args["view"]
+        return {"view": {"id": "V0MODAL", "team_id": "T0001", **view}}
 
     def _conversations_replies(self, args: dict) -> dict:
         with self._lock:

@@ -160,6 +160,37 @@ def test_a_thumbs_down_click_is_stored_and_exported_as_an_eval_candidate(bot, sl
     assert gold.question == candidate["question"] and gold.flagged.answer_id == answer_id
 
 
+def submit_form(http: httpx.Client, view: dict, comment: str | None) -> httpx.Response:
+    state = {"comment": {"text": {"type": "plain_text_input", "value": comment}}}
+    payload = {"type": "view_submission", "team": {"id": "T0001"}, "user": {"id": EDITOR}, "api_app_id": "A123456",
+               "token": "legacy", "trigger_id": "4.5.6", "view": {**view, "state": {"values": state}}}
+    raw = urlencode({"payload": json.dumps(payload)}).encode()
+    return http.post("/slack/interactions", content=raw, headers=slack_headers(raw))
+
+
+def test_flag_as_wrong_asks_what_was_wrong_and_stores_the_note(bot, slack, seed_pipeline):
+    asked = slack.say(CHANNEL, EDITOR, f"<@{BOT_USER}> Who is Pakistan's interior minister?")
+    before = len(slack.called("chat.postMessage"))
+    assert post_event(bot, event_body(mention(asked), "Ev0WRONG")).status_code == 200
+    posted = slack.wait_for("chat.postMessage", before + 1)[-1]
+    answer_id = buttons(posted["blocks"])["feedback_wrong"]
+    message = next(m for m in slack.messages[CHANNEL] if m.get("blocks") == posted["blocks"])
+    thanked = len(slack.called("chat.postEphemeral"))
+
+    assert click(bot, "feedback_wrong", answer_id, message).status_code == 200
+    [opened] = slack.wait_for("views.open", 1)
+    view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    assert opened["trigger_id"] == "1.2.3" and view["type"] == "modal"
+    assert not [r for r in seed_pipeline.feedback.all() if r.answered.answer_id == answer_id]  # not before the form is sent
+
+    submitted = submit_form(bot, view, "He is the interior minister, but the quote is from 2024.")
+    assert submitted.status_code == 200 and submitted.text == ""  # an empty ack closes the modal
+    thanks = slack.wait_for("chat.postEphemeral", thanked + 1)[-1]
+    assert thanks["channel"] == CHANNEL and thanks["thread_ts"] == asked["ts"] and "flagged as wrong" in thanks["text"]
+    [stored] = [r for r in seed_pipeline.feedback.all() if r.answered.answer_id == answer_id]
+    assert (stored.value, stored.comment, stored.user) == ("wrong", "He is the interior minister, but the quote is from 2024.", EDITOR)
+
+
 def test_unsigned_and_replayed_bot_requests_are_refused(bot):
     raw = json.dumps(event_body({"type": "app_mention", "channel": CHANNEL, "user": EDITOR, "text": "hi", "ts": "1.1"}, "Ev0BAD")).encode()
     unsigned = bot.post("/slack/events", content=raw, headers={"Content-Type": "application/json"})

@@ -14,6 +14,7 @@ slash command refuses it. The Web API base URL is a setting, so tests point the 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -29,8 +30,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from rag.api.schemas import ErrorBody, error_response
 from rag.api.slack import FEEDBACK_ACTIONS, ReplayGuard, escape, format_slack, signed
-from rag.errors import AnswerNotFound, RagError
-from rag.feedback import THANKS, FeedbackRecord
+from rag.errors import AnswerNotFound, BadFeedback, RagError
+from rag.feedback import MAX_COMMENT_CHARS, THANKS, FeedbackRecord
 from rag.models import Answer, Message
 from rag.settings import Settings
 
@@ -39,6 +40,7 @@ logger = logging.getLogger("rag.api")
 AskFn = Callable[..., Awaitable[Answer]]
 FeedbackFn = Callable[..., Awaitable[FeedbackRecord]]
 EVENT_MEMORY_S = 60 * 60  # Slack retries an event three times within ~5 minutes; an hour is ample
+WRONG_FORM = "feedback_wrong_form"  # callback id of the "Flag as wrong" modal
 HISTORY_MESSAGES = 50  # earlier thread messages read as history (what /v1/ask accepts)
 
 
@@ -70,6 +72,19 @@ def thread_history(messages: list[dict], before_ts: str, bot_user_id: str | None
         elif not message.get("bot_id") and (content := strip_mention(message.get("text", ""), bot_user_id)):
             turns.append(Message(role="user", content=content))
     return turns[-HISTORY_MESSAGES:]
+
+
+def wrong_answer_form(private_metadata: str) -> dict:
+    """The modal behind "Flag as wrong": an optional note for the editor who turns it into an eval case."""
+    note = {"type": "plain_text_input", "action_id": "text", "multiline": True, "max_length": MAX_COMMENT_CHARS,
+            "placeholder": {"type": "plain_text", "text": "e.g. It was the BLA, not India; see the Dawn piece of 3 Feb."}}
+    return {
+        "type": "modal", "callback_id": WRONG_FORM, "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Flag as wrong"},
+        "submit": {"type": "plain_text", "text": "Flag"}, "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [{"type": "input", "block_id": "comment", "optional": True, "element": note,
+                    "label": {"type": "plain_text", "text": "What is wrong with this answer?"}}],
+    }
 
 
 def build_bolt_app(settings: Settings, ask: AskFn, give_feedback: FeedbackFn) -> AsyncApp | None:
@@ -117,19 +132,37 @@ def build_bolt_app(settings: Settings, ask: AskFn, give_feedback: FeedbackFn) ->
         if event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id"):
             await answer_in_thread(event, context, client)
 
+    async def rate(answer_id: str, value: str, comment: str | None, user: str | None, where: dict,
+                   client: AsyncWebClient) -> None:
+        try:
+            await give_feedback(answer_id, value, comment, via="slack", user=user)
+            text = THANKS[value]
+        except AnswerNotFound:
+            text = "I no longer have a record of that answer, so the rating was not stored."
+        except BadFeedback as exc:
+            text = f"The rating was not stored: {exc}"
+        if where.get("channel") and user:
+            await client.chat_postEphemeral(channel=where["channel"], user=user, text=text, thread_ts=where.get("thread_ts"))
+
     @bolt.action(re.compile("^(" + "|".join(FEEDBACK_ACTIONS) + ")$"))
     async def on_feedback(ack, body: dict, action: dict, client: AsyncWebClient) -> None:
         await ack()
         value, user = FEEDBACK_ACTIONS[action["action_id"]], body.get("user", {}).get("id")
-        try:
-            await give_feedback(action.get("value", ""), value, via="slack", user=user)
-            text = THANKS[value]
-        except AnswerNotFound:
-            text = "I no longer have a record of that answer, so the rating was not stored."
-        channel = (body.get("channel") or {}).get("id")
-        if channel and user:
-            thread_ts = (body.get("message") or {}).get("thread_ts")
-            await client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+        where = {"channel": (body.get("channel") or {}).get("id"), "thread_ts": (body.get("message") or {}).get("thread_ts")}
+        if value == "wrong" and body.get("trigger_id"):
+            # "Flag as wrong" asks what was wrong (optional) before storing, so the verdict and note are one record.
+            view = wrong_answer_form(json.dumps({"answer_id": action.get("value", ""), **where}))
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+            return
+        await rate(action.get("value", ""), value, None, user, where, client)
+
+    @bolt.view(WRONG_FORM)
+    async def on_wrong_answer_form(ack, body: dict, view: dict, client: AsyncWebClient) -> None:
+        await ack()
+        context = json.loads(view.get("private_metadata") or "{}")
+        comment = view["state"]["values"].get("comment", {}).get("text", {}).get("value")
+        where = {"channel": context.get("channel"), "thread_ts": context.get("thread_ts")}
+        await rate(context.get("answer_id", ""), "wrong", comment, body.get("user", {}).get("id"), where, client)
 
     return bolt
 
