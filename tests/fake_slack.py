@@ -20,6 +20,7 @@ class FakeSlack:
         self.calls: list[tuple[str, dict]] = []
         self.messages: dict[str, list[dict]] = {}  # channel -> messages, oldest first
         self.tokens: set[str] = set()
+        self.unreadable: set[str] = set()  # channels whose history the bot's scopes do not cover
         self._lock = threading.Lock()
         self._clock = 1_760_000_000
         self.app = FastAPI()
@@ -63,6 +64,8 @@ class FakeSlack:
         handler: Callable[[dict], dict] | None = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return JSONResponse({"ok": False, "error": "unknown_method"})
+        if method == "conversations.replies" and args.get("channel") in self.unreadable:
+            return JSONResponse({"ok": False, "error": "missing_scope", "needed": "groups:history"})
         return JSONResponse({"ok": True, **handler(args)})
 
     def _auth_test(self, args: dict) -> dict:

@@ -127,6 +127,19 @@ def test_a_mention_is_answered_once_in_its_thread_and_a_follow_up_uses_the_threa
     assert len(slack.called("chat.postMessage")) == 2
 
 
+def test_a_thread_the_bot_cannot_read_is_still_answered_without_history(bot, slack, seed_pipeline):
+    slack.unreadable.add("G0PRIVATE")
+    parent = slack.say("G0PRIVATE", EDITOR, "Anyone know who leads the BLA?")
+    asked = slack.say("G0PRIVATE", EDITOR, f"<@{BOT_USER}> {FIRST}", thread_ts=parent["ts"])
+    assert post_event(bot, event_body(mention(asked, "G0PRIVATE"), "Ev0PRIVATE")).status_code == 200
+    deadline = time.monotonic() + 60
+    while not (posted := [p for p in slack.called("chat.postMessage") if p["channel"] == "G0PRIVATE"]):
+        assert time.monotonic() < deadline, "no answer posted"
+        time.sleep(0.05)
+    assert posted[0]["thread_ts"] == parent["ts"]
+    assert posted[0]["blocks"][0]["text"]["text"] == seed_pipeline.ask(FIRST).answer
+
+
 def test_a_thumbs_down_click_is_stored_and_exported_as_an_eval_candidate(bot, slack, seed_settings, seed_pipeline, tmp_path):
     asked = slack.say(CHANNEL, EDITOR, f"<@{BOT_USER}> Who did Pakistan blame for the attacks?")
     before = len(slack.called("chat.postMessage"))

@@ -4,7 +4,7 @@
     app = create_app(Settings())          # `rag serve` runs this under uvicorn
     # or: uvicorn --factory rag.api.app:app_from_env
 
-Error statuses: BadQuestion/BadFilter 422, SourceNotFound 404, StoreUnavailable/IndexEmpty/IndexMismatch
+Error statuses: BadQuestion/BadFilter/BadFeedback 422, SourceNotFound/AnswerNotFound 404, StoreUnavailable/IndexEmpty/IndexMismatch
 503. An empty index is 503 rather than 409 because no request can fix it: the server is not ready
 (and /readyz says so) until someone runs `rag ingest`.
 """

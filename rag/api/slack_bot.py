@@ -25,6 +25,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -113,8 +114,11 @@ def build_bolt_app(settings: Settings, ask: AskFn, give_feedback: FeedbackFn) ->
             return
         history: list[Message] = []
         if event.get("thread_ts"):  # a reply: the thread so far is the conversation
-            replies = await client.conversations_replies(channel=channel, ts=thread_ts, limit=200)
-            history = thread_history(replies.get("messages", []), event["ts"], context.bot_user_id, context.bot_id)
+            try:
+                replies = await client.conversations_replies(channel=channel, ts=thread_ts, limit=200)
+                history = thread_history(replies.get("messages", []), event["ts"], context.bot_user_id, context.bot_id)
+            except SlackApiError as exc:  # e.g. a scope missing for this kind of channel: still answer, without history
+                logger.warning("could not read the Slack thread", extra={"fields": {"error": exc.response.get("error")}})
         try:
             message = format_slack(await ask(question, history=history, endpoint="slack"), feedback=True)
         except RagError as exc:
