@@ -3,13 +3,14 @@ answers `auth.test`, `chat.postMessage`, `chat.postEphemeral`, `views.open` and 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 
 BOT_USER, BOT_ID, BOT_TOKEN = "U0BOTUSER", "B0BOTAPP", "xoxb-test-token"
@@ -25,6 +26,10 @@ class FakeSlack:
         self._clock = 1_760_000_000
         self.app = FastAPI()
         self.app.add_api_route("/api/{method}", self._handle, methods=["GET", "POST"])
+        self.app.add_api_websocket_route("/socket-mode", self._socket_mode)
+        self.url = ""  # set by the test once the server is up
+        self.socket_acks: list[dict] = []
+        self._socket: tuple[WebSocket, asyncio.AbstractEventLoop] | None = None
 
     def next_ts(self) -> str:
         with self._lock:
@@ -49,6 +54,26 @@ class FakeSlack:
                 raise AssertionError(f"{method} called {len(found)} times, expected {count}: {self.calls}")
             time.sleep(0.05)
         return found
+
+    def send_envelope(self, envelope: dict, timeout: float = 30) -> None:
+        """Push a Socket Mode envelope to the connected app, as Slack does over its websocket."""
+        deadline = time.monotonic() + timeout
+        while self._socket is None:
+            if time.monotonic() > deadline:
+                raise AssertionError("no Socket Mode connection")
+            time.sleep(0.05)
+        socket, loop = self._socket
+        asyncio.run_coroutine_threadsafe(socket.send_text(json.dumps(envelope)), loop).result(timeout)
+
+    async def _socket_mode(self, socket: WebSocket) -> None:
+        await socket.accept()
+        await socket.send_text(json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A123456"}}))
+        self._socket = (socket, asyncio.get_running_loop())
+        try:
+            while True:
+                self.socket_acks.append(json.loads(await socket.receive_text()))
+        except WebSocketDisconnect:
+            self._socket = None
 
     async def _handle(self, method: str, request: Request) -> JSONResponse:
         args = dict(request.query_params)
@@ -88,6 +113,9 @@ class FakeSlack:
     def _views_open(self, args: dict) -> dict:
         view = json.loads(args["view"]) if isinstance(args.get("view"), str) else args["view"]
         return {"view": {"id": "V0MODAL", "team_id": "T0001", **view}}
+
+    def _apps_connections_open(self, args: dict) -> dict:
+        return {"url": self.url.replace("http://", "ws://") + "/socket-mode"}
 
     def _conversations_replies(self, args: dict) -> dict:
         with self._lock:

@@ -255,6 +255,26 @@ def test_a_dm_over_socket_mode_is_answered_once(seed_settings, seed_pipeline, sl
     assert posted["blocks"][0]["text"]["text"] == seed_pipeline.ask("How many attacks were there in 2025?").answer
 
 
+def test_serving_with_slack_socket_connects_and_answers_over_the_websocket(seed_settings, seed_pipeline, slack):
+    """`rag serve --slack-socket`: the server dials out (apps.connections.open with the app token, then the
+    websocket), acknowledges each envelope on the socket and posts the answer with the bot token."""
+    settings = bot_settings(seed_settings, slack.url, slack_app_token=SecretStr("xapp-1-A123-live"))
+    dm = slack.say("D0SERVED", EDITOR, "Who is Pakistan's interior minister?")
+    body = event_body({"type": "message", "channel_type": "im", "channel": "D0SERVED", "user": EDITOR,
+                       "text": dm["text"], "ts": dm["ts"], "event_ts": dm["ts"]}, "Ev0SERVED")
+    with running_server(create_app(settings, seed_pipeline, slack_socket=True), lifespan="on"):
+        assert "Bearer xapp-1-A123-live" in slack.tokens
+        slack.send_envelope({"type": "events_api", "envelope_id": "env-served", "payload": body,
+                             "accepts_response_payload": False, "retry_attempt": 0, "retry_reason": ""})
+        deadline = time.monotonic() + 60
+        while not (posted := [p for p in slack.called("chat.postMessage") if p["channel"] == "D0SERVED"]):
+            assert time.monotonic() < deadline, "no answer posted"
+            time.sleep(0.05)
+    assert {"envelope_id": "env-served"}.items() <= slack.socket_acks[0].items()
+    assert posted[0]["thread_ts"] == dm["ts"]
+    assert posted[0]["blocks"][0]["text"]["text"] == seed_pipeline.ask("Who is Pakistan's interior minister?").answer
+
+
 def test_thread_history_turns_and_mentions():
     messages = [
         {"user": "U1", "text": f"<@{BOT_USER}> Who leads the BLA? &amp; why", "ts": "10.0"},
