@@ -21,6 +21,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from evals import metrics
+from evals.flagged import FlaggedAnswer
 from evals.gate import Gate, Thresholds, check_gate
 from rag import errors
 from rag.models import Answer, Citation, Filters, Message, ScoredChunk
@@ -53,6 +54,7 @@ class GoldQuestion(BaseModel):
     history: list[Message] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)  # ids of the articles the question was written from
+    flagged: FlaggedAnswer | None = None  # a candidate from `rag feedback export`: what was answered; not scored
 
     @field_validator("id", "question")
     @classmethod

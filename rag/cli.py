@@ -173,8 +173,10 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Bind address (default RAG_HOST or 127.0.0.1)")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default RAG_PORT or 8000)")] = None,
     index: IndexOption = None,
+    slack_socket: Annotated[bool, typer.Option("--slack-socket", help="Also connect the Slack bot over Socket Mode, "
+                                                "for servers without a public URL (README: Slack bot)")] = False,
 ) -> None:
-    """Serve the chat UI and the HTTP API."""
+    """Serve the chat UI and the HTTP API (and the Slack bot, when configured)."""
     import uvicorn
 
     from rag.api.app import server_config
@@ -183,10 +185,37 @@ def serve(
     settings = settings_for(index)
     host, port = host or settings.host, port or settings.port
     try:
-        application = build_app(settings, host=host)
+        application = build_app(settings, host=host, slack_socket=slack_socket)
     except RagError as exc:
         fail(str(exc))
     uvicorn.Server(server_config(application, settings, host, port)).run()
+
+
+feedback_app = typer.Typer(help="Editors' ratings of answers (Slack buttons, the chat, POST /v1/feedback).",
+                           no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the candidates (JSON lines)")],
+    index: IndexOption = None,
+) -> None:
+    """Write answers flagged 👎 or "wrong" as gold-question candidates: fill in `answers` and `evidence`."""
+    from evals.flagged import flagged_candidates, write_candidates
+    from rag.feedback import FeedbackStore
+
+    settings = settings_for(index)
+    if not settings.docstore_path.exists():
+        fail(f"no index at {settings.index_dir}: nothing has been answered or rated there")
+    store = FeedbackStore(settings.docstore_path)
+    try:
+        candidates = flagged_candidates(store.flagged())
+    finally:
+        store.close()
+    write_candidates(candidates, out_path)
+    out.print(f"{len(candidates)} flagged answers written to {escape(str(out_path))}: fill in each one's "
+              "`answers` and `evidence` (or set `unanswerable`), then add it to a gold file", highlight=False)
 
 
 def _register_eval() -> None:

@@ -43,3 +43,11 @@ class DiskFull(RagError):
 
 class IndexReadOnly(RagError):
     """The index is on a read-only filesystem: it can be queried, not written."""
+
+
+class AnswerNotFound(RagError):
+    """Feedback names an answer id this index has no record of (never made here, or too old)."""
+
+
+class BadFeedback(RagError):
+    """Feedback that cannot be stored (an unknown verdict, a comment over the limit)."""

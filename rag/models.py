@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -144,7 +145,13 @@ class Citation(BaseModel):
     score: float
 
 
+def new_answer_id() -> str:
+    return uuid.uuid4().hex
+
+
 class Answer(BaseModel):
+    # Feedback (Slack buttons, the chat, POST /v1/feedback) names the answer it rates by this id.
+    answer_id: str = Field(default_factory=new_answer_id)
     question: str
     answer: str
     answerable: bool

@@ -7,7 +7,9 @@ The CLI, the HTTP API, the chat UI and the eval suite all call it; none of them 
 from __future__ import annotations
 
 import functools
+import logging
 import queue
+import sqlite3
 import threading
 import time
 import unicodedata
@@ -18,13 +20,16 @@ from rag import errors
 from rag.cleaning import normalise_text
 from rag.docstore import DocStore
 from rag.embedding import MiniLMEmbedding
+from rag.feedback import FeedbackStore
 from rag.ingest import Ingester
 from rag.keyword import KeywordIndex
-from rag.models import Answer, Filters, IngestReport, Message, ScoredChunk, Source, SourceInfo
+from rag.models import Answer, Filters, IngestReport, Message, ScoredChunk, Source, SourceInfo, new_answer_id
 from rag.offline import disable_llama_index_defaults
 from rag.retrieve import Retriever
 from rag.settings import Settings
 from rag.store import VectorStore
+
+logger = logging.getLogger("rag")
 
 LLM_DEADLINE_MARGIN_S = 3.0  # on top of RAG_LLM_TIMEOUT_S, for pinning and checking the model's answer
 # Of each earlier message, only this much is read: follow-ups resolve against the short answer at its start,
@@ -86,7 +91,7 @@ class Pipeline:
     def __init__(self, settings: Settings | None = None):
         disable_llama_index_defaults()
         self.settings = settings or Settings()
-        self.docs = DocStore(self.settings.index_dir / "docstore.sqlite")
+        self.docs = DocStore(self.settings.docstore_path)
         self.vectors = VectorStore(self.settings)
         self.embedder = MiniLMEmbedding(self.settings.embed_model, self.settings.embed_batch_size, self.settings.model_cache_dir)
         self._keyword: KeywordIndex | None = None
@@ -167,9 +172,18 @@ class Pipeline:
         found = self.docs.source(source_id)
         return found.text if found is not None else None
 
-    def ask(self, question: str, history: Sequence[Message | dict] = (), filters: Filters | None = None) -> Answer:
+    @functools.cached_property
+    def feedback(self) -> FeedbackStore:
+        """Answers offered for rating and the verdicts on them, in the index's SQLite file."""
+        return FeedbackStore(self.settings.docstore_path)
+
+    def ask(self, question: str, history: Sequence[Message | dict] = (), filters: Filters | None = None,
+            remember: bool = False) -> Answer:
         """Retrieve, draft an answer (LLM backend if configured, else extractive), then check its claims:
-        the claim check runs here, once, whatever drafted the answer."""
+        the claim check runs here, once, whatever drafted the answer.
+
+        `remember=True` (the API, Slack and the chat, which offer feedback buttons) records the answer so
+        feedback can name it by `answer_id` later; evals and the CLI leave the index untouched."""
         from rag.history import condense
         from rag.verify import check_answer
 
@@ -196,8 +210,18 @@ class Pipeline:
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.question = question
+        answer.answer_id = new_answer_id()  # fresh per call, even if an answerer reuses a draft
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
+        if remember:
+            self._remember(answer, messages, filters)
         return answer
+
+    def _remember(self, answer: Answer, history: list[Message], filters: Filters | None) -> None:
+        try:
+            self.feedback.remember(answer, history, filters, index_version=self.docs.generation())
+        except (sqlite3.Error, errors.IndexReadOnly):
+            # The reader still gets the answer; only rating it later will say the id is unknown.
+            logger.warning("could not record answer %s for feedback", answer.answer_id, exc_info=True)
 
     def _answer_with_llm(self, question: str, passages: list[ScoredChunk], history: list[Message]) -> Answer | None:
         """The LLM's checked answer, or None when it failed or missed its deadline (the extractive answer is

@@ -68,6 +68,17 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("RAG_SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
         description="Slack app signing secret (env SLACK_SIGNING_SECRET)",
     )
+    slack_bot_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("RAG_SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN"),
+        description="Slack bot token `xoxb-…` for mentions, DMs and feedback buttons (env SLACK_BOT_TOKEN)",
+    )
+    slack_app_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("RAG_SLACK_APP_TOKEN", "SLACK_APP_TOKEN"),
+        description="Slack app-level token `xapp-…` for Socket Mode, `rag serve --slack-socket` (env SLACK_APP_TOKEN)",
+    )
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL (tests point it at a fake)")
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted")
     max_header_bytes: int = Field(
         32768, ge=4096, le=1_048_576, description="Largest request line plus headers accepted (400 and the connection closed beyond)"
@@ -91,6 +102,18 @@ class Settings(BaseSettings):
         if value >= size:
             raise ValueError("chunk_overlap must be smaller than chunk_size")
         return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("RAG_SLACK_API_URL must look like https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def docstore_path(self) -> Path:
+        """The index's SQLite file: the docstore's tables, and the answers and feedback beside them."""
+        return self.index_dir / "docstore.sqlite"
 
     def api_key_list(self) -> list[str]:
         if self.api_keys is None:

@@ -87,10 +87,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(app) -> Iterator[str]:
-    """Serve `app` with uvicorn on 127.0.0.1 in a thread; yields the base URL."""
+def running_server(app, lifespan: str = "off") -> Iterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1 in a thread; yields the base URL. `lifespan="on"` runs the
+    app's start-up and shut-down (warm-up, a Socket Mode connection), as `rag serve` does."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

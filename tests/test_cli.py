@@ -1,6 +1,7 @@
 """The `rag` console script, run as a user runs it (a real subprocess)."""
 
 import json
+import os
 import select
 import shutil
 import subprocess
@@ -12,10 +13,12 @@ import pytest
 from tests.conftest import ROOT
 
 RAG = shutil.which("rag") or str(Path(sys.executable).parent / "rag")
+# The console script imports the installed checkout; PYTHONPATH makes it run this one (a worktree too).
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def rag(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([RAG, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    return subprocess.run([RAG, *args], capture_output=True, text=True, cwd=cwd, timeout=300, env=ENV)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +63,7 @@ def test_missing_path_is_one_clear_line_without_traceback(tmp_path):
 def test_unreachable_chroma_server_is_one_clear_line(tmp_path):
     done = subprocess.run(
         [RAG, "search", "who?", "--index", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120,
-        env={**__import__("os").environ, "RAG_CHROMA_URL": "http://127.0.0.1:9"},
+        env={**ENV, "RAG_CHROMA_URL": "http://127.0.0.1:9"},
     )
     assert done.returncode == 2
     assert "cannot reach the Chroma server (RAG_CHROMA_URL)" in done.stderr
@@ -97,3 +100,12 @@ def test_a_second_ingest_says_it_waits_for_the_first(tmp_path):
         assert "another `rag ingest` is writing to this index; waiting" in waiting
     out, _ = second.communicate(timeout=300)
     assert second.returncode == 0 and "added 2" in out
+
+
+def test_feedback_export_writes_flagged_answers_only(cli_index, tmp_path):
+    out = tmp_path / "candidates.jsonl"
+    done = rag("feedback", "export", "--index", str(cli_index), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "0 flagged answers written" in done.stdout and out.read_text() == ""  # nothing rated yet
+    missing = rag("feedback", "export", "--index", str(tmp_path / "nope"), "--out", str(out))
+    assert missing.returncode == 2 and "no index at" in missing.stderr

@@ -25,7 +25,8 @@ from tests.test_injection import FakeChatServer, passage_with
 API_KEY, OTHER_API_KEY = "api-key-SECRET-4f1c9a0d2b7e", "api-key-SECRET-77e0c3b5a918"
 SLACK_SECRET = "slack-signing-SECRET-0d9b1e7c"
 LLM_KEY = "sk-llm-SECRET-5a2f8e61c4"
-SECRETS = (API_KEY, OTHER_API_KEY, SLACK_SECRET, LLM_KEY)
+BOT_TOKEN, APP_TOKEN = "xoxb-SECRET-2b8d4e0a", "xapp-SECRET-9c1f3a7e"
+SECRETS = (API_KEY, OTHER_API_KEY, SLACK_SECRET, LLM_KEY, BOT_TOKEN, APP_TOKEN)
 NEAR_MISS = API_KEY[:-4] + "0000"  # a wrong key that shares most of a real one
 # Every logger that sees a request on its way through: ours, the server's, and the LLM client's stack.
 LOGGERS = ("", "rag", "rag.api", "uvicorn", "uvicorn.error", "uvicorn.access", "httpx", "httpcore", "openai",
@@ -36,7 +37,11 @@ def test_settings_never_show_secrets(monkeypatch):
     monkeypatch.setenv("RAG_API_KEYS", f"{API_KEY},{OTHER_API_KEY}")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SLACK_SECRET)
     monkeypatch.setenv("RAG_LLM_API_KEY", LLM_KEY)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", APP_TOKEN)
     settings = Settings()
+    assert settings.slack_bot_token.get_secret_value() == BOT_TOKEN
+    assert settings.slack_app_token.get_secret_value() == APP_TOKEN
     assert settings.api_key_list() == [API_KEY, OTHER_API_KEY]
     assert settings.slack_signing_secret.get_secret_value() == SLACK_SECRET
     assert settings.llm_api_key.get_secret_value() == LLM_KEY
@@ -49,7 +54,7 @@ def test_settings_never_show_secrets(monkeypatch):
 def test_every_secret_setting_is_a_secret_str():
     # A future `*_key` / `*secret*` field typed `str` would print in repr(Settings) and in tracebacks.
     secret_like = [name for name in Settings.model_fields if "key" in name or "secret" in name or "token" in name]
-    assert set(secret_like) == {"api_keys", "slack_signing_secret", "llm_api_key"}
+    assert set(secret_like) == {"api_keys", "slack_signing_secret", "llm_api_key", "slack_bot_token", "slack_app_token"}
     for name in secret_like:
         assert SecretStr in getattr(Settings.model_fields[name].annotation, "__args__", ()), name
 
@@ -58,8 +63,8 @@ def test_secrets_cannot_be_given_on_the_command_line():
     from rag.cli import app
 
     runner = CliRunner()
-    for command in ("serve", "ask", "ingest", "search", "sources"):
-        text = runner.invoke(app, [command, "--help"], terminal_width=200).output.lower()
+    for command in ("serve", "ask", "ingest", "search", "sources", "feedback export"):
+        text = runner.invoke(app, [*command.split(), "--help"], terminal_width=200).output.lower()
         assert "--help" in text, command
         for word in ("key", "secret", "token", "password"):
             assert word not in text, f"`rag {command}` takes a {word} option; secrets come from the environment only"

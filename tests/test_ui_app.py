@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from conftest import SEED
 
-from ui.app import conversation, filters_from_form, stream_pieces
+from ui.app import FEEDBACK_OPTIONS, conversation, filters_from_form, rate_answer, stream_pieces
 from ui.examples import candidate_questions, example_questions
 
 
@@ -61,3 +61,24 @@ def test_example_questions_are_ones_the_pipeline_answers(seed_pipeline):
     assert 1 <= len(examples) <= 4
     assert all(seed_pipeline.ask(q).answerable for q in examples)
     assert example_questions(seed_pipeline) == examples  # cached for the same index
+
+
+def test_like_dislike_and_flag_on_a_chat_answer_are_stored_by_its_id(seed_pipeline):
+    first = seed_pipeline.ask("Who did Pakistan blame for the attacks?", remember=True)
+    second = seed_pipeline.ask("Who is Pakistan's interior minister?", remember=True)
+    answers = [first.model_dump(mode="json"), second.model_dump(mode="json")]  # the chat's State
+    # Chat messages alternate question, answer: message 1 is the first answer, message 3 the second.
+    assert "👎" in rate_answer(seed_pipeline, answers, 1, False, user="editor")
+    assert "flagged as wrong" in rate_answer(seed_pipeline, answers, 3, FEEDBACK_OPTIONS[2])
+    assert "👍" in rate_answer(seed_pipeline, answers, 3, True)
+    assert rate_answer(seed_pipeline, answers, 3, "") is None  # un-clicking a thumb stores nothing
+    assert rate_answer(seed_pipeline, answers, 9, False) is None  # not an answer of this conversation
+    rated = [(r.answered.answer_id, r.value, r.via, r.user) for r in seed_pipeline.feedback.all()
+             if r.answered.answer_id in (first.answer_id, second.answer_id)]
+    assert rated == [(first.answer_id, "down", "chat", "editor"), (second.answer_id, "wrong", "chat", None),
+                     (second.answer_id, "up", "chat", None)]
+
+
+def test_rating_an_answer_the_index_forgot_says_so(seed_pipeline):
+    forgotten = seed_pipeline.ask("Who did Pakistan blame for the attacks?")  # never remembered
+    assert "no longer on record" in rate_answer(seed_pipeline, [forgotten.model_dump(mode="json")], 1, False)

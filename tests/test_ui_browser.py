@@ -49,15 +49,21 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def served_index(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("ui-browser") / "index"
+
+
+@pytest.fixture(scope="module")
+def server(served_index):
     """`rag ingest` then `rag serve` on a free loopback port; yields the base URL."""
-    tmp = tmp_path_factory.mktemp("ui-browser")
+    tmp = served_index.parent
     hostile = tmp / "extra" / "quetta-water.txt"
     hostile.parent.mkdir()
     hostile.write_text(HOSTILE_TEXT, encoding="utf-8")
     hostile.with_name("quetta-water.meta.json").write_text(json.dumps(HOSTILE_META), encoding="utf-8")
-    index = tmp / "index"
-    env = {**os.environ, "RAG_API_KEYS": ""}
+    index = served_index
+    # The console script would import the installed checkout; PYTHONPATH makes it this one (a worktree too).
+    env = {**os.environ, "RAG_API_KEYS": "", "PYTHONPATH": str(ROOT)}
     subprocess.run([RAG, "ingest", SOURCES, hostile.parent, "--index", index], check=True, cwd=ROOT, env=env,
                    capture_output=True, timeout=300)
     port = free_port()
@@ -150,6 +156,19 @@ def test_answer_streams_with_markers_and_a_source_card_with_highlighted_quote(se
     assert "India" in card.locator("mark").first.inner_text()
     shoot(page, "02-answer")
     print(f"\nquestion → first streamed token in the browser: {first_token * 1000:.0f} ms")
+
+
+def test_thumbs_down_on_an_answer_is_stored_for_the_editors(session, served_index):
+    from rag.feedback import FeedbackStore
+
+    page, _ = session
+    page.locator("#rag-chat").get_by_role("button", name="Dislike").last.click()
+    page.get_by_text("Thanks, noted 👎").wait_for(timeout=10_000)
+    store = FeedbackStore(served_index / "docstore.sqlite")
+    [flagged] = store.flagged()
+    store.close()
+    assert (flagged.value, flagged.via) == ("down", "chat")
+    assert flagged.answered.question == "Who did Pakistan blame for the attacks?" and "India" in flagged.answered.answer
 
 
 def test_copy_answer_with_sources_gives_plain_text_with_numbered_sources(session):

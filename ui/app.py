@@ -3,7 +3,8 @@
     demo = build_ui(pipeline, settings)     # ui.server mounts it at "/" next to the HTTP API
 
 Each turn's Answer is kept in a State: follow-ups send the earlier turns to Pipeline.ask as
-[{"role", "content"}] history, and clicking an earlier answer shows its sources again.
+[{"role", "content"}] history, and clicking an earlier answer shows its sources again. Each answer's
+👍 / 👎 / "Flag as wrong" is stored against its answer id, as Slack's buttons and POST /v1/feedback are.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import gradio as gr
 from pydantic import ValidationError
 
 from rag import errors
+from rag.feedback import THANKS
 from rag.models import Answer, Filters
 from rag.pipeline import Pipeline
 from rag.settings import Settings
@@ -28,6 +30,8 @@ logger = logging.getLogger("ui")
 
 STREAM_WORDS = 3  # words per streamed piece
 STREAM_PAUSE_S = 0.03  # between pieces, so the answer visibly streams rather than arriving at once
+# Gradio draws "Like" and "Dislike" as thumbs and puts any other option under a flag icon.
+FEEDBACK_OPTIONS = ("Like", "Dislike", "Flag as wrong")
 
 INTRO = (
     "### Ask the newsroom's sources\n"
@@ -98,6 +102,29 @@ def stream_pieces(text: str, words: int = STREAM_WORDS) -> Iterator[str]:
         yield text
 
 
+def verdict(liked: bool | str) -> str | None:
+    """Gradio's like data as a feedback value: True 👍, False 👎, the flag option "wrong"; "" is an undo."""
+    if liked is True:
+        return "up"
+    if liked is False:
+        return "down"
+    return "wrong" if liked == FEEDBACK_OPTIONS[2] else None
+
+
+def rate_answer(pipeline: Pipeline, answers: list[dict], index: int | tuple, liked: bool | str, user: str | None = None) -> str | None:
+    """Store the feedback given on chat message `index` (questions and answers alternate, so answer index // 2);
+    returns what to tell the reader, or None when there is nothing to store (an undo)."""
+    value = verdict(liked)
+    turn = index // 2 if isinstance(index, int) else -1
+    if value is None or not 0 <= turn < len(answers):
+        return None
+    try:
+        pipeline.feedback.record(answers[turn]["answer_id"], value, via="chat", user=user)
+    except errors.AnswerNotFound:
+        return "That answer is no longer on record, so the rating was not stored."
+    return THANKS[value]
+
+
 def build_ui(pipeline: Pipeline, settings: Settings) -> gr.Blocks:
     def source_texts(answer: Answer) -> dict[str, str]:
         texts = {}
@@ -120,7 +147,7 @@ def build_ui(pipeline: Pipeline, settings: Settings) -> gr.Blocks:
         asked = [*chat, {"role": "user", "content": render.question_markdown(question)}]
         yield {chat_box: asked, question_box: "", status: ""}
         try:
-            answer = pipeline.ask(question, conversation(answers), filters)
+            answer = pipeline.ask(question, conversation(answers), filters, remember=True)  # rateable
         except errors.RagError as exc:
             yield {chat_box: chat, question_box: question, status: render.status_html(str(exc))}
             return
@@ -145,6 +172,11 @@ def build_ui(pipeline: Pipeline, settings: Settings) -> gr.Blocks:
             return gr.skip(), gr.skip()
         answer = Answer.model_validate(answers[turn])
         return render.sources_panel_html(answer, source_texts(answer)), render.plain_text(answer)
+
+    def rate(answers: list[dict], evt: gr.LikeData, request: gr.Request):
+        message = rate_answer(pipeline, answers, evt.index, evt.liked, user=getattr(request, "username", None))
+        if message:
+            gr.Info(message)
 
     def on_load():
         infos = pipeline.sources()
@@ -174,7 +206,7 @@ def build_ui(pipeline: Pipeline, settings: Settings) -> gr.Blocks:
                         before_box = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD", elem_id="rag-before")
                         as_of_box = gr.Textbox(label="As of (ignore anything published later)", placeholder="YYYY-MM-DD",
                                                elem_id="rag-as-of")
-                chat_box = gr.Chatbot(label="Conversation", height=460, latex_delimiters=[], feedback_options=None,
+                chat_box = gr.Chatbot(label="Conversation", height=460, latex_delimiters=[], feedback_options=FEEDBACK_OPTIONS,
                                       buttons=["copy"], elem_id="rag-chat",
                                       placeholder="Ask a question below, or pick one of the examples.")
                 status = gr.HTML(elem_id="rag-status")
@@ -203,6 +235,7 @@ def build_ui(pipeline: Pipeline, settings: Settings) -> gr.Blocks:
             trigger(respond, ask_inputs, ask_outputs, show_progress="minimal")
         examples.click(lambda sample: sample[0], [examples], [question_box]).then(respond, ask_inputs, ask_outputs)
         chat_box.select(show_turn, [answers_state], [panel, copy_box])
+        chat_box.like(rate, [answers_state], None)
         copy_btn.click(copied, [copy_box], None, js=COPY_JS)
         new_btn.click(reset, None, [chat_box, answers_state, panel, copy_box, status])
         chat_box.clear(reset, None, [chat_box, answers_state, panel, copy_box, status])

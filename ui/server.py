@@ -36,10 +36,10 @@ def key_login(settings: Settings):
     return check
 
 
-def build_app(settings: Settings, host: str) -> FastAPI:
+def build_app(settings: Settings, host: str, slack_socket: bool = False) -> FastAPI:
     check_bind(settings, host)  # refuses a non-loopback bind without API keys, before loading anything
     pipeline = Pipeline(settings)
-    app = create_app(settings, pipeline)
+    app = create_app(settings, pipeline, slack_socket=slack_socket)
     # Finding example questions takes a few asks; do it now so the first visitor does not wait for them.
     threading.Thread(target=example_questions, args=(pipeline,), name="warm-examples", daemon=True).start()
     return gr.mount_gradio_app(

@@ -4,7 +4,7 @@
     app = create_app(Settings())          # `rag serve` runs this under uvicorn
     # or: uvicorn --factory rag.api.app:app_from_env
 
-Error statuses: BadQuestion/BadFilter 422, SourceNotFound 404, StoreUnavailable/IndexEmpty/IndexMismatch
+Error statuses: BadQuestion/BadFilter/BadFeedback 422, SourceNotFound/AnswerNotFound 404, StoreUnavailable/IndexEmpty/IndexMismatch
 503. An empty index is 503 rather than 409 because no request can fix it: the server is not ready
 (and /readyz says so) until someone runs `rag ingest`.
 """
@@ -31,11 +31,13 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rag import errors
-from rag.api import openai_compat, slack
+from rag.api import openai_compat, slack, slack_bot
 from rag.api.observability import Metrics, ObservabilityMiddleware, configure_logging
 from rag.api.schemas import (
     ERROR_RESPONSES,
     AskRequest,
+    FeedbackReceipt,
+    FeedbackRequest,
     ReadyStatus,
     SlackMessage,
     SourceList,
@@ -46,7 +48,8 @@ from rag.api.schemas import (
     error_response,
     split_for_stream,
 )
-from rag.api.security import ApiGuard, BodySizeLimit, InsecureBind, check_bind
+from rag.api.security import CLIENT_SCOPE_KEY, ApiGuard, BodySizeLimit, InsecureBind, check_bind
+from rag.feedback import FeedbackRecord, FeedbackValue
 from rag.models import Answer, Filters, Message, Source
 from rag.settings import Settings
 
@@ -61,11 +64,14 @@ ERROR_STATUS: list[tuple[type[errors.RagError], int, str]] = [
     (errors.BadQuestion, 422, "bad_question"),
     (errors.BadFilter, 422, "bad_filter"),
     (errors.SourceNotFound, 404, "source_not_found"),
+    (errors.AnswerNotFound, 404, "answer_not_found"),
+    (errors.BadFeedback, 422, "bad_feedback"),
     (errors.IndexEmpty, 503, "index_empty"),
     (errors.StoreUnavailable, 503, "store_unavailable"),
     (errors.IndexMismatch, 503, "index_mismatch"),
     (errors.LLMUnavailable, 503, "llm_unavailable"),
     (errors.DiskFull, 503, "disk_full"),
+    (errors.IndexReadOnly, 503, "index_read_only"),
 ]
 WARM_UP_QUESTION = "What happened?"
 ASK_THREADS = 24
@@ -115,16 +121,24 @@ def app_from_env() -> FastAPI:
     return create_app(Settings())
 
 
-def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
+def create_app(settings: Settings, pipeline: Pipeline | None = None, slack_socket: bool = False) -> FastAPI:
+    """`slack_socket=True` also connects the Slack bot over Socket Mode (SLACK_APP_TOKEN) while serving."""
     configure_logging()
     holder = PipelineHolder(settings, pipeline)
     metrics = Metrics()
+    if slack_socket and not (settings.slack_signing_secret and settings.slack_bot_token and settings.slack_app_token):
+        raise errors.RagError("Socket Mode needs SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         warming = asyncio.create_task(_warm_in_background(holder))  # start serving /healthz meanwhile
+        socket = slack_bot.socket_mode_handler(settings, bolt) if slack_socket else None
+        if socket is not None:
+            await socket.connect_async()
         yield
         warming.cancel()
+        if socket is not None:
+            await socket.close_async()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -146,10 +160,15 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     async def ask(question: str, history: list[Message] | tuple = (), filters: Filters | None = None,
                   endpoint: str = "ask") -> Answer:
         pipeline = await holder.get()
-        answer = await anyio.to_thread.run_sync(pipeline.ask, question, history, filters, limiter=asking)
+        answer = await anyio.to_thread.run_sync(pipeline.ask, question, history, filters, True, limiter=asking)  # remembered: rateable
         if not answer.answerable:
             metrics.refusals.labels(endpoint).inc()
         return answer
+
+    async def give_feedback(answer_id: str, value: FeedbackValue, comment: str | None = None, *, via: str,
+                            user: str | None = None) -> FeedbackRecord:
+        pipeline = await holder.get()
+        return await run_in_threadpool(lambda: pipeline.feedback.record(answer_id, value, comment, via=via, user=user))
 
     def disconnected(endpoint: str):
         return lambda: metrics.stream_disconnects.labels(endpoint).inc()
@@ -185,6 +204,13 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
 
         return EventSourceResponse(events(), ping=15, send_timeout=30)
 
+    @v1.post("/feedback", response_model=FeedbackReceipt, status_code=201, tags=["feedback"])
+    async def feedback(body: FeedbackRequest, request: Request) -> FeedbackReceipt:
+        """Rate an earlier answer by its `answer_id`: `up`, `down` or `wrong` (with an optional comment).
+        Flagged answers (`down`, `wrong`) become eval candidates with `rag feedback export`."""
+        stored = await give_feedback(body.answer_id, body.value, body.comment, via="api", user=request.scope.get(CLIENT_SCOPE_KEY))
+        return FeedbackReceipt(answer_id=body.answer_id, value=stored.value, question=stored.answered.question)
+
     @v1.get("/sources", response_model=SourceList, tags=["sources"])
     async def list_sources() -> SourceList:
         """Every indexed source with its metadata and chunk count."""
@@ -200,6 +226,8 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     v1.include_router(openai_compat.build_router(ask, disconnected("chat")))
     app.include_router(v1)
     app.include_router(slack.build_router(settings, ask))
+    bolt = app.state.slack_bolt = slack_bot.build_bolt_app(settings, ask, give_feedback)
+    app.include_router(slack_bot.build_router(settings, bolt))
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
@@ -138,7 +137,8 @@ def build_router(ask: AskFn, on_disconnect: Callable[[], None]) -> APIRouter:
         question, history = body.question_and_history()
         answer = await ask(question, history=history, filters=body.filters, endpoint="chat")
         text = reply_text(answer)
-        base = {"id": f"chatcmpl-{uuid.uuid4().hex}", "created": int(time.time()), "model": body.model}
+        # The answer's id inside the completion's, so a client can rate it (POST /v1/feedback) without a new field.
+        base = {"id": f"chatcmpl-{answer.answer_id}", "created": int(time.time()), "model": body.model}
         citations = [c.model_dump(mode="json") for c in answer.citations]
         if not body.stream:
             return ChatCompletion(

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from rag.feedback import MAX_COMMENT_CHARS, FeedbackValue
 from rag.models import Citation, Filters, Message, Passage, SourceInfo
 
 MAX_HISTORY_MESSAGES = 50
@@ -46,6 +47,20 @@ class AskRequest(StreamRequest):
     format: Literal["json", "slack"] = "json"
 
 
+class FeedbackRequest(_Strict):
+    """Body of `POST /v1/feedback`: a verdict on an earlier answer, named by its `answer_id`."""
+
+    answer_id: str = Field(min_length=1, max_length=64, examples=["3f2c9d0e8b5a4c1d9e7f6a5b4c3d2e1f"])
+    value: FeedbackValue = Field(description="`up` (👍), `down` (👎) or `wrong` (flag as wrong)")
+    comment: str | None = Field(None, max_length=MAX_COMMENT_CHARS, description="What was wrong, for the editor")
+
+
+class FeedbackReceipt(_Strict):
+    answer_id: str
+    value: FeedbackValue
+    question: str = Field(description="The question the rated answer was given to")
+
+
 class SourceList(_Strict):
     sources: list[SourceInfo]
 
@@ -75,6 +90,7 @@ class StreamCitations(_Strict):
 class StreamDone(_Strict):
     """Everything in the Answer that is neither its text nor its citations."""
 
+    answer_id: str
     question: str
     answerable: bool
     related: list[Passage]
@@ -122,7 +138,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     for status, text in {
         400: "Body is not a JSON object",
         401: "Missing or wrong API key",
-        404: "No such source",
+        404: "No such source (or, for feedback, no such answer)",
         413: "Body larger than RAG_MAX_BODY_BYTES",
         422: "Invalid question, filters or fields",
         429: "Rate limit exceeded (see Retry-After)",

@@ -6,14 +6,13 @@ over-limit client is turned away without its body being read or its JSON being l
 
 from __future__ import annotations
 
-import anyio
-
 import hmac
 import ipaddress
 import logging
 import math
 import time
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.api.schemas import error_response

@@ -35,6 +35,8 @@ MAX_BLOCKS = 50
 MAX_AGE_S = 60 * 5  # Slack's documented replay window; SignatureVerifier enforces the same
 ANSWER_BUDGET_S = 2.5  # of Slack's 3 s, leaving room for the network
 SLACK_RESPONSE_URL = "https://hooks.slack.com/"
+# Feedback buttons: action_id -> the verdict stored; each button's value is the answer's id.
+FEEDBACK_ACTIONS = {"feedback_up": "up", "feedback_down": "down", "feedback_wrong": "wrong"}
 
 
 def escape(text: str) -> str:
@@ -62,15 +64,28 @@ def _quoted(text: str) -> str:
     return "\n".join(f">{escape(line)}" for line in text.splitlines() or [""])
 
 
-def format_slack(answer: Answer, response_type: str = "in_channel") -> dict:
-    """A Slack message: the answer with its [n] markers, then each cited source with its quote."""
+def feedback_buttons(answer_id: str) -> dict:
+    """👍 / 👎 / "Flag as wrong", each carrying the answer id back to the interactivity endpoint."""
+    labels = {"feedback_up": "👍", "feedback_down": "👎", "feedback_wrong": "Flag as wrong"}
+    buttons = [
+        {"type": "button", "action_id": action, "text": {"type": "plain_text", "text": label, "emoji": True}, "value": answer_id}
+        for action, label in labels.items()
+    ]
+    buttons[-1]["style"] = "danger"
+    return {"type": "actions", "block_id": "feedback", "elements": buttons}
+
+
+def format_slack(answer: Answer, response_type: str = "in_channel", feedback: bool = False) -> dict:
+    """A Slack message: the answer with its [n] markers, a "Sources" heading, each cited source with its
+    quote, and (with `feedback`) the rating buttons. Without buttons the message is the same for the same
+    answer, whatever its id; the buttons are only offered where the answer was remembered for rating."""
     answer_text = _clip(escape(answer.answer), SECTION_LIMIT)
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": answer_text}}]
     fallback = [answer_text]
     if answer.citations:
-        blocks.append({"type": "divider"})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Sources* ({len(answer.citations)})"}]})
         fallback.append("Sources:")
-    for citation in answer.citations[: MAX_BLOCKS - 3]:
+    for citation in answer.citations[: MAX_BLOCKS - 4]:
         head = source_line(citation)
         quote = _quoted(_clip(citation.quote, SECTION_LIMIT - len(head) - 50))
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"{head}\n{quote}"}})
@@ -78,6 +93,8 @@ def format_slack(answer: Answer, response_type: str = "in_channel") -> dict:
     if not answer.answerable and answer.related:
         closest = "; ".join(dict.fromkeys(escape(p.title) for p in answer.related[:5]))
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(f"Closest sources: {closest}", SECTION_LIMIT)}]})
+    if feedback:
+        blocks.append(feedback_buttons(answer.answer_id))
     message = SlackMessage(response_type=response_type, text=_clip("\n".join(fallback), 40_000), blocks=blocks)
     return message.model_dump()
 
@@ -87,18 +104,20 @@ def ephemeral(text: str) -> dict:
 
 
 class ReplayGuard:
-    """Remembers accepted signatures for the 5-minute window so a captured request cannot be resent."""
+    """Remembers accepted signatures for the 5-minute window so a captured request cannot be resent
+    (and, with a longer window, the Slack bot's event ids, so a retried event is answered once)."""
 
-    def __init__(self, clock=time.time):
+    def __init__(self, clock=time.time, window_s: float = MAX_AGE_S):
         self.clock = clock
+        self.window_s = window_s
         self._seen: dict[str, float] = {}
 
-    def first_time(self, signature: str) -> bool:
+    def first_time(self, key: str) -> bool:
         now = self.clock()
-        self._seen = {s: t for s, t in self._seen.items() if now - t <= MAX_AGE_S}
-        if signature in self._seen:
+        self._seen = {s: t for s, t in self._seen.items() if now - t <= self.window_s}
+        if key in self._seen:
             return False
-        self._seen[signature] = now
+        self._seen[key] = now
         return True
 
 
@@ -122,7 +141,7 @@ def build_router(settings: Settings, ask: AskFn, *, budget_s: float = ANSWER_BUD
         body = await request.body()
         timestamp = request.headers.get("x-slack-request-timestamp", "")
         signature = request.headers.get("x-slack-signature", "")
-        if not _signed(verifier, body, timestamp, signature):
+        if not signed(verifier, body, timestamp, signature):
             return error_response(401, "bad_signature", "missing, wrong or expired Slack signature")
         if not replays.first_time(signature):
             return error_response(401, "replayed_request", "this Slack request was already handled")
@@ -165,7 +184,7 @@ async def _deliver(answering: asyncio.Future, response_url: str) -> None:
         logger.warning("could not post a late answer to Slack", extra={"fields": {"error": type(exc).__name__}})
 
 
-def _signed(verifier: SignatureVerifier, body: bytes, timestamp: str, signature: str) -> bool:
+def signed(verifier: SignatureVerifier, body: bytes, timestamp: str, signature: str) -> bool:
     # str.isdigit() accepts "²" and other Unicode digits that int() then rejects: ASCII digits only.
     if not (timestamp.isascii() and timestamp.isdigit()) or not signature:
         return False  # SignatureVerifier would raise on a non-numeric timestamp
