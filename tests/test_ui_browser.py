@@ -264,6 +264,26 @@ def test_api_routes_still_work_next_to_the_ui(session, server):
     assert TITLE in page.request.get(server + "/v1/sources").text()
 
 
+def test_wrong_methods_on_api_routes_are_405_json_with_the_chat_mounted(session, server):
+    page, _ = session
+    for method, path, allowed in (("put", "/v1/ask", "POST"), ("delete", "/v1/sources", "GET"), ("get", "/v1/feedback", "POST")):
+        response = getattr(page.request, method)(server + path)
+        assert response.status == 405, (method, path, response.status)
+        assert response.json()["error"]["type"] == "method_not_allowed" and allowed in response.headers["allow"]
+    unknown = page.request.get(server + "/v1/nothing-here")
+    assert unknown.status == 404 and unknown.json()["error"]["type"] == "not_found"  # the API's 404, not the chat page
+
+
+def test_api_docs_render_without_internet(session, server):
+    page, _ = session
+    page.goto(server + "/docs")
+    title = page.locator(".swagger-ui .info .title")
+    title.wait_for(timeout=30_000)
+    assert "Newsroom RAG API" in title.inner_text()
+    assert page.locator(".opblock-summary-path", has_text="/v1/ask").count() >= 1
+    shoot(page, "09-api-docs")
+
+
 def test_no_request_left_the_machine(session, server):
     _, hosts = session
     assert hosts == {urlparse(server).netloc}

@@ -13,8 +13,10 @@ import threading
 
 import gradio as gr
 from fastapi import FastAPI
+from starlette.routing import Match, Mount
+from starlette.types import Scope
 
-from rag.api.app import check_bind, create_app
+from rag.api.app import API_PATHS, check_bind, create_app
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from ui import render
@@ -42,7 +44,7 @@ def build_app(settings: Settings, host: str, slack_socket: bool = False) -> Fast
     app = create_app(settings, pipeline, slack_socket=slack_socket)
     # Finding example questions takes a few asks; do it now so the first visitor does not wait for them.
     threading.Thread(target=example_questions, args=(pipeline,), name="warm-examples", daemon=True).start()
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         app,
         build_ui(pipeline, settings),
         path="/",
@@ -56,3 +58,23 @@ def build_app(settings: Settings, host: str, slack_socket: bool = False) -> Fast
         ssr_mode=False,  # no Node server
         show_error=True,
     )
+    _leave_api_paths_to_the_api(app)
+    return app
+
+
+class ChatMount(Mount):
+    """The chat at "/", except on the API's own paths. A mount at "/" matches every path, which would
+    hide Starlette's 405 for a wrong method on an API route (PUT /v1/ask reached the chat and got its
+    404) and give the chat's page for an unknown /v1/ path; the API answers those itself."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["path"].startswith(API_PATHS):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def _leave_api_paths_to_the_api(app: FastAPI) -> None:
+    mounts = [route for route in app.router.routes if isinstance(route, Mount) and route.path == ""]
+    if len(mounts) != 1:
+        raise RuntimeError("expected the chat mounted at /")
+    mounts[0].__class__ = ChatMount

@@ -24,11 +24,10 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBearer
+from fastapi_offline import FastAPIOffline
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Mount
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rag import errors
 from rag.api import openai_compat, slack, slack_bot
@@ -75,6 +74,9 @@ ERROR_STATUS: list[tuple[type[errors.RagError], int, str]] = [
 ]
 WARM_UP_QUESTION = "What happened?"
 ASK_THREADS = 24
+DOCS_ASSETS = "/docs-assets"
+# Paths that belong to the API even when another app (the chat) is mounted at "/" beside it.
+API_PATHS = ("/v1/", "/slack/", "/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json")
 HTTP_ERROR_TYPES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
 
 
@@ -140,7 +142,10 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None, slack_socke
         if socket is not None:
             await socket.close_async()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc served from fastapi-offline's own copies: FastAPI's pages load them from a CDN,
+    # so /docs was a blank page on a newsroom machine without internet.
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
         lifespan=lifespan,
         title="Newsroom RAG API",
         summary="Answers from curated newsroom sources, every claim cited to a verified quote.",
@@ -148,7 +153,6 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None, slack_socke
     app.state.settings, app.state.pipelines, app.state.metrics = settings, holder, metrics
     # Added last = runs first: observability wraps everything, then auth, then the body cap.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, idle_s=settings.body_idle_s)
-    app.add_middleware(WrongMethod)
     app.add_middleware(ApiGuard, settings=settings)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     _install_error_handlers(app, metrics)
@@ -223,7 +227,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None, slack_socke
         pipeline = await holder.get()
         return await run_in_threadpool(pipeline.source, source_id)
 
-    v1.include_router(openai_compat.build_router(ask, disconnected("chat")))
+    openai_compat.add_routes(v1, ask, disconnected("chat"))
     app.include_router(v1)
     app.include_router(slack.build_router(settings, ask))
     bolt = app.state.slack_bolt = slack_bot.build_bolt_app(settings, ask, give_feedback)
@@ -252,40 +256,6 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None, slack_socke
         return Response(body, media_type=content_type)
 
     return app
-
-
-class WrongMethod:
-    """405 (in the API's error shape, with `Allow`) for a wrong method on one of the API's own routes.
-
-    Starlette decides 405 only when no route matches a path fully, but a UI mounted at "/" (as `rag serve`
-    mounts the chat) matches every path, so without this check PUT /v1/ask would reach the UI and 404."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            allowed = _allowed_methods(scope["app"].router.routes, scope)
-            if allowed and scope["method"] not in allowed:
-                wrong = error_response(405, "method_not_allowed", f"{scope['method']} is not allowed here",
-                                       headers={"Allow": ", ".join(sorted(allowed))})
-                await wrong(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-def _allowed_methods(routes, scope: Scope) -> set[str]:
-    """The methods the API's routes (not a mounted app) accept at this path; empty if none has the path."""
-    allowed: set[str] = set()
-    for route in routes:
-        if isinstance(route, Mount):
-            continue
-        match, _ = route.matches({**scope, "method": "GET"} if not getattr(route, "methods", None) else scope)
-        if match is Match.FULL:
-            return set()  # served as asked
-        if match is Match.PARTIAL and getattr(route, "methods", None):
-            allowed |= route.methods
-    return allowed
 
 
 def server_config(app, settings: Settings, host: str, port: int) -> uvicorn.Config:

@@ -123,15 +123,16 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def build_router(ask: AskFn, on_disconnect: Callable[[], None]) -> APIRouter:
-    router = APIRouter(tags=["openai"])
+def add_routes(router: APIRouter, ask: AskFn, on_disconnect: Callable[[], None]) -> None:
+    """Registers /models and /chat/completions on `router` (the app's /v1 router) itself: a nested router
+    would leave its routes' own paths ("/models") in `scope["route"]`, hence in metrics and logs."""
 
-    @router.get("/models")
+    @router.get("/models", tags=["openai"])
     async def list_models() -> dict:
         """The one "model" this service offers, for clients that list models before chatting."""
         return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "newsroom"}]}
 
-    @router.post("/chat/completions", response_model=ChatCompletion, responses=ERROR_RESPONSES)
+    @router.post("/chat/completions", response_model=ChatCompletion, responses=ERROR_RESPONSES, tags=["openai"])
     async def chat_completions(body: ChatRequest):
         """OpenAI-compatible chat; `stream: true` sends `chat.completion.chunk` events then `[DONE]`."""
         question, history = body.question_and_history()
@@ -161,4 +162,3 @@ def build_router(ask: AskFn, on_disconnect: Callable[[], None]) -> APIRouter:
 
         return EventSourceResponse(chunks(), ping=15, send_timeout=30)
 
-    return router
