@@ -3,8 +3,10 @@
 PY       ?= python3
 VENV     := .venv
 BIN      := $(VENV)/bin
-HOST     ?= 127.0.0.1
-PORT     ?= 8000
+# `make run` serves where the settings say (RAG_HOST / RAG_PORT, from the environment or .env) unless
+# HOST= / PORT= are given on the command line.
+HOST     ?=
+PORT     ?=
 STAMP    := $(VENV)/.installed
 EVAL_IDX := build/eval-index
 # The archive gold set (evals/archive/): its articles come from the shared archive beside the checkout.
@@ -31,7 +33,7 @@ browser:
 
 run: install
 	$(BIN)/rag ingest sources
-	$(BIN)/rag serve --host $(HOST) --port $(PORT)
+	$(BIN)/rag serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 lint: install
 	$(BIN)/ruff check rag ui evals tests bench

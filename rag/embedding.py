@@ -52,8 +52,12 @@ def _quantised_model(shipped: Path, cache_dir: Path) -> Path:
     from onnxruntime.transformers.optimizer import optimize_model
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    quiet = logging.getLogger().level
-    logging.getLogger().setLevel(logging.ERROR)  # the quantiser logs advice meant for image models
+    root = logging.getLogger()
+    # The quantiser logs advice meant for image models, and a module-level logging.debug() in it installs a
+    # handler on the root logger (basicConfig), which then printed other libraries' DEBUG lines (bm25s's)
+    # for the rest of the first ingest. Level and handlers are put back as they were.
+    quiet, handlers = root.level, list(root.handlers)
+    root.setLevel(logging.ERROR)
     try:
         with tempfile.TemporaryDirectory(dir=cache_dir) as work:
             # Constant-fold the shipped graph, fuse LayerNorm/GELU (python fusions only: opt_level 0
@@ -67,7 +71,8 @@ def _quantised_model(shipped: Path, cache_dir: Path) -> Path:
             quantize_dynamic(Path(work) / "fused.onnx", Path(work) / "model.onnx", weight_type=QuantType.QInt8, per_channel=True)
             os.replace(Path(work) / "model.onnx", target)  # atomic: concurrent first runs never see half a file
     finally:
-        logging.getLogger().setLevel(quiet)
+        root.setLevel(quiet)
+        root.handlers[:] = handlers
     return target
 
 

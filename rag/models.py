@@ -110,6 +110,23 @@ class Filters(BaseModel):
     def is_empty(self) -> bool:
         return not (self.sources or self.outlets or self.published_after or self.latest_date())
 
+    def describe(self) -> str:
+        """The filters in words, as a reader would state them: "published up to 1 January 2020"."""
+        parts = []
+        if self.sources:
+            parts.append(f"from the source{'s' * (len(self.sources) > 1)} {', '.join(self.sources)}")
+        if self.outlets:
+            parts.append(f"from {', '.join(self.outlets)}")
+        if self.published_after:
+            parts.append(f"published from {_day(self.published_after)}")
+        if latest := self.latest_date():
+            parts.append(f"published up to {_day(latest)}")
+        return " and ".join(parts)
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="ignore")

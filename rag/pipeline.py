@@ -87,6 +87,15 @@ def validate_filters(filters: Filters | None) -> Filters | None:
     return filters
 
 
+def _filter_note(refusal: str, filters: Filters, searched: bool) -> str:
+    """A refusal under filters says what they kept out, so the reader can tell "not in the sources" from
+    "not in the sources the filter left"."""
+    if not searched:
+        return (f"No indexed source is {filters.describe()}, so nothing was searched. "
+                "Remove or widen the filter to search the other sources.")
+    return f"{refusal} (Only sources {filters.describe()} were searched.)"
+
+
 class Pipeline:
     def __init__(self, settings: Settings | None = None):
         disable_llama_index_defaults()
@@ -207,6 +216,8 @@ class Pipeline:
             if self.settings.llm_enabled:
                 draft.backend = "extractive (LLM unavailable)"
         answer = check_answer(draft, passages, nlp=self.nlp)
+        if not answer.answerable and filters is not None and not filters.is_empty():
+            answer.answer = _filter_note(answer.answer, filters, bool(passages))
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.question = question

@@ -109,3 +109,27 @@ def test_feedback_export_writes_flagged_answers_only(cli_index, tmp_path):
     assert "0 flagged answers written" in done.stdout and out.read_text() == ""  # nothing rated yet
     missing = rag("feedback", "export", "--index", str(tmp_path / "nope"), "--out", str(out))
     assert missing.returncode == 2 and "no index at" in missing.stderr
+
+
+def test_the_first_ingest_prints_no_library_debug_lines(tmp_path):
+    # A fresh model cache makes this the very first run, which derives the quantised model.
+    done = subprocess.run([RAG, "ingest", "sources", "--index", str(tmp_path / "i")], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600, env={**ENV, "RAG_MODEL_CACHE_DIR": str(tmp_path / "models")})
+    assert done.returncode == 0, done.stderr
+    assert "DEBUG" not in done.stdout + done.stderr
+
+
+def test_make_run_serves_on_the_port_the_settings_name(monkeypatch):
+    # `make run` must leave host and port to the settings (RAG_PORT in the environment or .env) ...
+    planned = subprocess.run(["make", "-n", "run"], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                             env={**ENV, "RAG_PORT": "8125"})
+    serve = next(line for line in planned.stdout.splitlines() if "rag serve" in line)
+    assert "--port" not in serve and "--host" not in serve
+    # ... which `rag serve` reads
+    from rag.settings import Settings
+
+    monkeypatch.setenv("RAG_PORT", "8125")
+    assert Settings(_env_file=None).port == 8125
+    # ... unless the command line says otherwise.
+    given = subprocess.run(["make", "-n", "run", "PORT=9001"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert "--port 9001" in given.stdout

@@ -3,12 +3,13 @@ written by another version of the code is refused for questions and rebuilt by i
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
 import pytest
 
 from rag import errors
-from rag.models import Answer, Citation
+from rag.models import Answer, Citation, Filters
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.verify import REFUSAL_PREFIX
@@ -66,3 +67,15 @@ def test_questions_and_history_are_read_without_invisible_characters(seed_pipeli
                {"role": "assistant", "content": "BLA leader Bashir\u200b Zeb [1]."}]
     follow_up = seed_pipeline.ask("What did he say?", history)
     assert follow_up.answer == seed_pipeline.ask("What did Bashir Zeb say?").answer
+
+
+def test_a_refusal_caused_by_a_filter_says_the_filter_left_nothing(seed_pipeline):
+    answer = seed_pipeline.ask("Who did Pakistan blame for the attacks?", filters=Filters(as_of=dt.date(2020, 1, 1)))
+    assert not answer.answerable
+    assert "No indexed source is published up to 1 January 2020, so nothing was searched" in answer.answer
+    assert "Remove or widen the filter" in answer.answer
+
+
+def test_a_refusal_under_a_filter_names_what_was_searched(seed_pipeline):
+    answer = seed_pipeline.ask("What is the literacy rate in Balochistan?", filters=Filters(as_of=dt.date(2026, 3, 1)))
+    assert not answer.answerable and "(Only sources published up to 1 March 2026 were searched.)" in answer.answer
