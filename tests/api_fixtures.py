@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import uvicorn
 from pydantic import SecretStr
 
+from rag.api.app import server_config
 from rag.settings import Settings
 
 KEY, OTHER_KEY = "test-key-one", "test-key-two"
@@ -88,10 +89,13 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(app, lifespan: str = "off") -> Iterator[str]:
-    """Serve `app` with uvicorn on 127.0.0.1 in a thread; yields the base URL. `lifespan="on"` runs the
-    app's start-up and shut-down (warm-up, a Socket Mode connection), as `rag serve` does."""
+    """Serve `app` with uvicorn on 127.0.0.1 in a thread, configured as `rag serve` does (server_config);
+    yields the base URL. `lifespan="on"` runs the app's start-up and shut-down (warm-up, a Socket Mode
+    connection), as `rag serve` does."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan))
+    settings = getattr(getattr(app, "state", None), "settings", None) or Settings(_env_file=None)  # a fake's app has none
+    config = server_config(app, settings, "127.0.0.1", port, log_level="warning", lifespan=lifespan)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

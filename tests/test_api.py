@@ -189,8 +189,9 @@ def test_rate_limit_per_key_with_retry_after(seed_settings, seed_pipeline):
         assert c.get("/v1/sources", headers=auth(OTHER_KEY)).status_code == 200  # another key, another bucket
 
 
-def test_store_unreachable_is_503_from_readyz_and_ask(tmp_path):
-    settings = Settings(index_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}")
+def test_store_unreachable_is_503_from_readyz_and_ask(seed_settings):
+    # the seed index's docstore (it has chunks) with its vectors said to be on a server that is not there
+    settings = seed_settings.model_copy(update={"chroma_url": f"http://127.0.0.1:{free_port()}"})
     with TestClient(create_app(settings)) as c:
         assert c.get("/healthz").status_code == 200
         ready = c.get("/readyz")
@@ -273,6 +274,13 @@ def test_metrics_count_requests_refusals_and_errors(seed_settings, seed_pipeline
         assert 'rag_errors_total{type="bad_question"} 1.0' in text
         assert 'rag_http_request_seconds_bucket{le="+Inf",method="POST",route="/v1/ask"} 3.0' in text
         assert 'route="/v1/ask"' not in other.get("/metrics").text
+        # every route is labelled by its full template, the OpenAI-compatible ones included
+        assert c.get("/v1/models").status_code == 200 and c.get("/v1/sources/x").status_code == 404
+        assert c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTION}]}).status_code == 200
+        text = c.get("/metrics").text
+        for route in ("/v1/models", "/v1/chat/completions", "/v1/sources/{source_id}"):
+            assert f'route="{route}"' in text, route
+        assert 'route="/models"' not in text and 'route="/chat/completions"' not in text
 
 
 def test_request_ids_and_json_logs_without_secrets(client, caplog):

@@ -7,17 +7,20 @@ question over that socket: whatever the hostile request did, the server must sti
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import shutil
+import socket
 import time
 from http.client import HTTPConnection
 from pathlib import Path
 
 import httpx
 import pytest
+from slack_sdk.signature import SignatureVerifier
 
 from rag.api.app import create_app
-from rag.api.slack import format_slack
+from rag.api.slack import format_slack, signed
 from rag.models import Filters, SkippedItem
 from rag.pipeline import Pipeline
 from rag.settings import Settings
@@ -508,3 +511,62 @@ def test_h41_control_characters_in_a_history_message_name_the_message(http, cont
                 {"role": "user", "content": "What did he say?"}]
     error = error_of(http.post("/v1/chat/completions", json={"messages": messages}), 422)
     assert error["type"] == "bad_question" and error["message"] == "messages[4] contains control characters"
+
+
+@pytest.mark.parametrize("timestamp", ["²", "١٢٣", "12 34", "-5", "9" * 40],
+                         ids=["superscript", "arabic-indic", "space", "negative", "huge"])
+def test_h42_slack_timestamps_that_are_not_ascii_digits_are_401_not_500(http, timestamp):
+    body = b"command=%2Fask&text=who+did+Pakistan+blame"
+    headers = {**slack_headers(body), "X-Slack-Request-Timestamp": timestamp.encode()}  # raw UTF-8, as a client can send
+    assert error_of(http.post("/slack/commands", content=body, headers=headers), 401)["type"] == "bad_signature"
+    # the bot's endpoints (/slack/events, /slack/interactions) check signatures with the same function
+    assert signed(SignatureVerifier("secret"), body, timestamp, "v0=" + "0" * 64) is False
+
+
+def raw_exchange(base_url: str, payload: bytes, wait_s: float = 30) -> tuple[bytes, float]:
+    """Send raw bytes on a fresh connection; return what the server sent before closing, and when it closed."""
+    host, port = base_url.removeprefix("http://").split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=wait_s) as sock:
+        try:
+            sock.sendall(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may close before the whole payload is sent: what it answered still counts
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except (ConnectionResetError, TimeoutError):
+            pass
+    return received, time.monotonic() - started
+
+
+def test_h43_a_huge_header_is_refused_not_buffered(base_url):
+    header = b"X-Padding: " + b"a" * (10 * 1024 * 1024) + b"\r\n"
+    received, _ = raw_exchange(base_url, b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + header + b"\r\n")
+    assert received.startswith(b"HTTP/1.1 400"), received[:200]
+    fine = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 8000 + b"\r\nConnection: close\r\n\r\n"
+    assert raw_exchange(base_url, fine)[0].startswith(b"HTTP/1.1 200")  # ordinary headers still pass
+
+
+def test_h44_half_sent_bodies_are_cut_off_after_the_idle_limit(index, pipeline):
+    settings = api_settings(index["settings"], body_idle_s=1.0)
+    with running_server(create_app(settings, pipeline)) as url:
+        half = (b"POST /slack/commands HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                b"Content-Length: 1000\r\n\r\ncommand=%2Fask&te")
+        with concurrent.futures.ThreadPoolExecutor(50) as pool:
+            results = list(pool.map(lambda _: raw_exchange(url, half, wait_s=20), range(50)))
+        for received, seconds in results:
+            assert received.startswith(b"HTTP/1.1 408"), received[:200]
+            assert b"body_timeout" in received and seconds < 10
+
+
+def test_h45_responses_carry_no_server_paths_or_internal_urls(http, index):
+    listed = http.get("/v1/sources").text
+    root = str(Path(index["settings"].sources_dir).resolve().parent)
+    assert root not in listed and "/tmp/" not in listed
+    paths = {s["path"] for s in http.get("/v1/sources").json()["sources"]}
+    assert "sources/articles/balochistan-attacks-pakistan-promises.txt" in paths
+    assert not any(p.startswith("/") for p in paths)
+    ready = http.get("/readyz").json()
+    assert ready["store"] == "embedded" and "/" not in json.dumps(ready).replace("/v1", "")

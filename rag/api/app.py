@@ -258,13 +258,12 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None, slack_socke
     return app
 
 
-def server_config(app, settings: Settings, host: str, port: int) -> uvicorn.Config:
+def server_config(app, settings: Settings, host: str, port: int, **overrides) -> uvicorn.Config:
     """How `rag serve` runs the app: h11, because it caps the request line plus headers
     (RAG_MAX_HEADER_BYTES; httptools accepts any size) - a 10 MB header is refused, not buffered."""
-    return uvicorn.Config(
-        app, host=host, port=port, http="h11", h11_max_incomplete_event_size=settings.max_header_bytes,
-        log_level="info", access_log=False,  # the API logs JSON lines
-    )
+    options = {"log_level": "info", "access_log": False, **overrides}  # the API logs JSON lines itself
+    return uvicorn.Config(app, host=host, port=port, http="h11", h11_max_incomplete_event_size=settings.max_header_bytes,
+                          **options)
 
 
 async def _warm_in_background(holder: PipelineHolder) -> None:
