@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("index"), description="Embedded Chroma + keyword index directory")
     chroma_url: str | None = Field(None, description="Use a Chroma server (http://host:port) instead of the embedded store")
     chroma_timeout_s: float = Field(
-        5.0, gt=0, le=300, description="Longest wait for one call to the Chroma server before answering 503"
+        5.0, gt=0, le=300, description="Longest wait for one call to the vector store (server or embedded) before answering 503"
     )
     collection: str = Field("newsroom", description="Chroma collection name")
     model_cache_dir: Path = Field(
