@@ -10,6 +10,7 @@ import pytest
 from api_fixtures import QUESTION, SLACK_SECRET, api_settings, auth, running_server, slack_headers
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 
 from rag.api.app import create_app
@@ -175,3 +176,14 @@ def test_format_stays_inside_slacks_block_limits():
     for block in message["blocks"]:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= 3000
+
+
+def test_with_the_bot_configured_a_command_answer_offers_the_rating_buttons(seed_settings, seed_pipeline):
+    settings = api_settings(seed_settings, slack_bot_token=SecretStr("xoxb-test"))
+    with TestClient(create_app(settings, seed_pipeline)) as c:
+        body = command_body()
+        message = c.post("/slack/commands", content=body, headers=slack_headers(body)).json()
+    actions = [b for b in message["blocks"] if b["type"] == "actions"]
+    answer_ids = {e["value"] for e in actions[0]["elements"]} if len(actions) == 1 else set()
+    assert len(answer_ids) == 1  # every button carries the answer's id ...
+    assert seed_pipeline.feedback.answered(answer_ids.pop()).question == QUESTION  # ... remembered for the click

@@ -127,6 +127,9 @@ def build_router(settings: Settings, ask: AskFn, *, budget_s: float = ANSWER_BUD
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     verifier = SignatureVerifier(secret) if secret else None
     replays = ReplayGuard()
+    # A click is handled by the bot's interactivity endpoint, which needs the bot token: without it the
+    # buttons would lead nowhere, so a command-only app gets none.
+    buttons = settings.slack_bot_token is not None
 
     @router.post(
         "/slack/commands",
@@ -151,7 +154,7 @@ def build_router(settings: Settings, ask: AskFn, *, budget_s: float = ANSWER_BUD
         response_url = (form.get("response_url") or [""])[0]
         if not question:
             return JSONResponse(ephemeral(f"Ask a question, e.g. `{command} who did Pakistan blame for the attacks?`"))
-        answering = asyncio.ensure_future(_reply(ask, question))
+        answering = asyncio.ensure_future(_reply(ask, question, feedback=buttons))
         done, _ = await asyncio.wait({answering}, timeout=budget_s)
         if done:
             return JSONResponse(answering.result())
@@ -166,9 +169,9 @@ def build_router(settings: Settings, ask: AskFn, *, budget_s: float = ANSWER_BUD
     return router
 
 
-async def _reply(ask: AskFn, question: str) -> dict:
+async def _reply(ask: AskFn, question: str, feedback: bool = False) -> dict:
     try:
-        return format_slack(await ask(question, endpoint="slack"))
+        return format_slack(await ask(question, endpoint="slack"), feedback=feedback)
     except RagError as exc:
         # Slack shows any non-200 as an opaque failure; a readable private reply helps the user more.
         logger.info("slack question failed", extra={"fields": {"error": type(exc).__name__}})
