@@ -173,7 +173,7 @@ class VectorStore:
         try:
             self._open()
         except StoreUnavailable as exc:  # a server down at start-up: serve anyway, open on first use
-            logger.warning("%s; will retry on first use", exc)
+            logger.info("%s; will retry on first use", exc)
 
     def _open(self) -> None:
         fingerprint = build_fingerprint(self._settings)
@@ -189,7 +189,7 @@ class VectorStore:
         except (StoreUnavailable, IndexEmpty):
             raise
         except Exception as exc:  # chromadb raises many types for "server not there"
-            logger.warning("cannot open Chroma at %s: %s", self._settings.chroma_url or "index dir", exc)
+            logger.info("cannot open Chroma at %s: %s", self._settings.chroma_url or "index dir", exc)
             raise StoreUnavailable(UNREACHABLE if not self.embedded else f"cannot open the vector store: {exc}") from None
         built_with = {k: (collection.metadata or {}).get(k) for k in fingerprint}
         if built_with != fingerprint:
@@ -298,11 +298,11 @@ class VectorStore:
             raise
         except Exception as exc:
             if self.embedded and nearly_full(self._settings.index_dir):
-                logger.warning("Chroma failed on a nearly full disk: %s", exc)
+                logger.info("Chroma failed on a nearly full disk: %s", exc)
                 raise DiskFull(f"the vector store failed for want of room: {advice(self._settings.index_dir)}") from None
             text = f"{type(exc).__name__} {exc}".lower()
             if any(sign in text for sign in ("connect", "timeout", "timed out", "remoteprotocol")):
-                logger.warning("Chroma call failed: %s", exc)
+                logger.info("Chroma call failed: %s", exc)
                 raise StoreUnavailable(UNREACHABLE) from None
             raise
 

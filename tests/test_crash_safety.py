@@ -123,7 +123,7 @@ def test_chroma_server_stopped_and_restarted_mid_ingest(tmp_path):
     stop(server)
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 2, "an ingest that lost its Chroma server must fail clearly"
-    assert "cannot reach Chroma" in stderr and "Traceback" not in stderr
+    assert "cannot reach the Chroma server (RAG_CHROMA_URL)" in stderr and "Traceback" not in stderr
     server = start_chroma(data, port)
     try:
         done = subprocess.run([RAG, "ingest", str(corpus)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
