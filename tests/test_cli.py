@@ -60,9 +60,9 @@ def test_missing_path_is_one_clear_line_without_traceback(tmp_path):
     assert "Traceback" not in done.stderr + done.stdout
 
 
-def test_unreachable_chroma_server_is_one_clear_line(tmp_path):
-    done = subprocess.run(
-        [RAG, "search", "who?", "--index", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=120,
+def test_unreachable_chroma_server_is_one_clear_line(cli_index):
+    done = subprocess.run(  # an index whose docstore has chunks, its vectors said to be on a server that is not there
+        [RAG, "search", "who?", "--index", str(cli_index)], capture_output=True, text=True, cwd=ROOT, timeout=120,
         env={**ENV, "RAG_CHROMA_URL": "http://127.0.0.1:9"},
     )
     assert done.returncode == 2

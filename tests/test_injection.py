@@ -253,6 +253,7 @@ QUESTION = "Who did Pakistan blame for the attacks?"
 
 
 def timed_ask(p: Pipeline, question: str = QUESTION) -> tuple[Answer, float]:
+    p.extractive, p.nlp, p.retrieve(question)  # a new Pipeline loads these on first use: not what is timed here
     started = time.perf_counter()
     answer = p.ask(question)
     return answer, time.perf_counter() - started
@@ -261,13 +262,14 @@ def timed_ask(p: Pipeline, question: str = QUESTION) -> tuple[Answer, float]:
 def test_llm_slower_than_the_timeout_falls_back_to_the_extractive_answer(pipeline):
     extractive, extractive_s = timed_ask(pipeline)
     timeout_s = 1.0
-    with FakeChatServer("Pakistan blamed India [1].", delay_s=timeout_s + 4) as server:
+    # The server would take 30 s more than the timeout: the margin below (for a loaded CI machine) cannot hide that.
+    with FakeChatServer("Pakistan blamed India [1].", delay_s=timeout_s + 30) as server:
         llm = llm_pipeline(pipeline, server.url, timeout_s=timeout_s)
         answer, elapsed = timed_ask(llm)
     assert len(server.requests) == 1  # it did try the LLM
     assert answer.backend == "extractive (LLM unavailable)"
     assert answer.answer == extractive.answer and answer.citations == extractive.citations
-    assert elapsed < timeout_s + extractive_s + 2.0, f"took {elapsed:.1f} s with a {timeout_s} s timeout"
+    assert elapsed < timeout_s + extractive_s + 8.0, f"took {elapsed:.1f} s with a {timeout_s} s timeout"
 
 
 def test_llm_trickling_its_reply_is_cut_off_at_the_deadline(pipeline):
@@ -279,7 +281,8 @@ def test_llm_trickling_its_reply_is_cut_off_at_the_deadline(pipeline):
         answer, elapsed = timed_ask(llm)
     assert len(server.requests) == 1
     assert answer.backend == "extractive (LLM unavailable)" and answer.answer == extractive.answer
-    assert elapsed < timeout_s + LLM_DEADLINE_MARGIN_S + extractive_s + 2.0, f"took {elapsed:.1f} s"
+    # Uncut, ~300 bytes at 0.2 s each take a minute; the 8 s margin is for a loaded CI machine.
+    assert elapsed < timeout_s + LLM_DEADLINE_MARGIN_S + extractive_s + 8.0, f"took {elapsed:.1f} s"
 
 
 @pytest.mark.parametrize("failure", ["HTTP 500", "not JSON", "nothing listening"])
