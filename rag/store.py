@@ -9,8 +9,8 @@ A server can fail by hanging rather than refusing (a stopped process still accep
 chromadb's HTTP client waits forever; an embedded store whose write-ahead log failed to apply for want
 of disk space hangs on the next read once space returns. So every call is bounded (`BoundedCalls`), reads
 are not attempted while the disk is nearly full, and a server that was down at start-up is opened on
-first use instead of stopping the process. Error messages name
-the setting, never the server's address: they reach API clients.
+first use instead of stopping the process. Error messages name the setting, never the server's address:
+they reach API clients.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ def build_fingerprint(settings: Settings) -> dict[str, str | int]:
 
 
 UNREACHABLE = "cannot reach the Chroma server (RAG_CHROMA_URL)"
+WRITE_DEADLINE_FACTOR = 12
 
 
 def _client(settings: Settings):
@@ -74,7 +75,7 @@ def _client(settings: Settings):
             ssl=url.scheme == "https",
             settings=chroma_settings,
         )
-        _set_http_timeout(client, settings.chroma_timeout_s)
+        _set_http_timeout(client, settings.chroma_timeout_s * WRITE_DEADLINE_FACTOR)
         return client
     path = settings.index_dir / "chroma"
     if settings.index_dir.is_dir() and not writable(settings.index_dir):
@@ -97,8 +98,9 @@ def _private_copy(path: Path) -> Path:
 
 
 def _set_http_timeout(client, seconds: float) -> None:
-    """chromadb builds its httpx session with no timeout at all; give it ours so a call to a hung server
-    ends (and frees its thread) instead of waiting forever. `BoundedCalls` bounds the wait regardless."""
+    """chromadb builds its httpx session with no timeout at all; give it one (the longest deadline, an
+    ingest batch's) so a call to a hung server ends and frees its thread instead of waiting forever.
+    `BoundedCalls` bounds each caller's wait to its own deadline regardless."""
     import httpx
 
     session = getattr(getattr(client, "_server", None), "_session", None)
@@ -125,20 +127,21 @@ class BoundedCalls:
         self._start_lock = threading.Lock()
         self._failing_until = 0.0
 
-    def run(self, call):
+    def run(self, call, timeout_s: float | None = None):
+        timeout_s = timeout_s or self.timeout_s
         if time.monotonic() < self._failing_until:
             raise StoreUnavailable(f"{self.what} did not answer within {self.timeout_s:g} s")
-        if not self._free.acquire(timeout=self.timeout_s):
+        if not self._free.acquire(timeout=timeout_s):
             raise StoreUnavailable(f"{self.what} is not answering: every call to it is waiting")
         self._start_worker()
         future: Future = Future()
         self._jobs.put((call, future))
         try:
-            return future.result(timeout=self.timeout_s)
+            return future.result(timeout=timeout_s)
         except CallTimeout:
             self._failing_until = time.monotonic() + self.cooldown_s
-            logger.warning("the vector store did not answer within %.1f s", self.timeout_s)
-            raise StoreUnavailable(f"{self.what} did not answer within {self.timeout_s:g} s") from None
+            logger.warning("the vector store did not answer within %.1f s", timeout_s)
+            raise StoreUnavailable(f"{self.what} did not answer within {timeout_s:g} s") from None
 
     def _start_worker(self) -> None:
         with self._start_lock:
@@ -206,8 +209,8 @@ class VectorStore:
                 if self.collection is None:
                     self._open()
 
-    def _call(self, call):
-        return self._calls.run(call)
+    def _call(self, call, timeout_s: float | None = None):
+        return self._calls.run(call, timeout_s)
 
     def reopen(self) -> None:
         """Re-read the embedded store from disk. An embedded client keeps its segments in memory and never
@@ -257,17 +260,17 @@ class VectorStore:
             for chunk, vector in zip(chunks, embeddings, strict=True)
         ]
         if nodes:
-            self._guard(lambda: self.vectors.add(nodes))
+            self._guard(lambda: self.vectors.add(nodes), write=True)
 
     def delete(self, chunk_ids: list[str]) -> None:
         for lo in range(0, len(chunk_ids), 5000):
-            self._guard(lambda lo=lo: self.collection.delete(ids=chunk_ids[lo : lo + 5000]))
+            self._guard(lambda lo=lo: self.collection.delete(ids=chunk_ids[lo : lo + 5000]), write=True)
 
     def all_ids(self) -> set[str]:
         ids: set[str] = set()
         offset, page = 0, 10000
         while True:
-            got = self._guard(lambda offset=offset: self.collection.get(include=[], limit=page, offset=offset))["ids"]
+            got = self._guard(lambda offset=offset: self.collection.get(include=[], limit=page, offset=offset), write=True)["ids"]
             ids.update(got)
             if len(got) < page:
                 return ids
@@ -284,8 +287,10 @@ class VectorStore:
         )
         return [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)]
 
-    def _guard(self, call):
-        """Run `call()` (which reads self.collection when it runs, not before) with Chroma errors made ours."""
+    def _guard(self, call, write: bool = False):
+        """Run `call()` (which reads self.collection when it runs, not before) with Chroma errors made ours.
+        Ingest's calls (`write`) move whole batches, so they get WRITE_DEADLINE_FACTOR times a question's
+        deadline: a busy disk must not fail an ingest that a hung server still cannot stall for good."""
         if self.embedded and nearly_full(self._settings.index_dir):
             # A read makes Chroma apply its pending writes; failing that for want of room leaves it unable
             # to read again in this process, even once space returns. So it is not attempted.
@@ -293,7 +298,7 @@ class VectorStore:
         try:
             self._ensure_open()
             with self._reading():
-                return self._call(call)
+                return self._call(call, self._settings.chroma_timeout_s * WRITE_DEADLINE_FACTOR if write else None)
         except (IndexMismatch, StoreUnavailable):
             raise
         except Exception as exc:
