@@ -158,6 +158,8 @@ def ask(
         print(answer.model_dump_json(indent=2))
         return
     out.print(answer.answer, highlight=False, markup=False)
+    if answer.window is not None:
+        out.print(f"Searched: {answer.window.describe()}", highlight=False, markup=False)
     for c in answer.citations:
         link = f" · {c.url}" if c.url else ""
         out.print(f"  [{c.n}] {c.title} · {c.outlet or '?'} · {c.published or 'undated'}{link}", highlight=False, markup=False)
