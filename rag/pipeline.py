@@ -122,9 +122,16 @@ def _window_note(refusal: str, window: DateWindow, filters: Filters | None, sear
         return (f"{asked}, but the filter keeps only sources {filters.describe()}, so nothing was searched. "
                 "Widen the filter or ask about another time.")
     if not found:
-        return (f"{asked}: no indexed source is {searched.describe()}, so nothing was searched. "
+        return (f"{asked}: no indexed source is {_dates_searched(searched)}, so nothing was searched. "
                 "Ask about another time, or set another as-of date, to search the other sources.")
-    return f"{refusal} (Only sources {searched.describe()} were searched, for \"{window.words}\".)"
+    return f"{refusal} (Only sources {_dates_searched(searched)} were searched, for \"{window.words}\".)"
+
+
+def _dates_searched(searched: Filters) -> str:
+    """ "published 26 January 2026 – 3 February 2026", after any source or outlet the user chose."""
+    dates = f"published {format_date(searched.published_after)} – {format_date(searched.latest_date())}"
+    rest = searched.model_copy(update={"published_after": None, "published_before": None, "as_of": None}).describe()
+    return f"{rest} and {dates}" if rest else dates
 
 
 class Pipeline:

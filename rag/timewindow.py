@@ -4,7 +4,7 @@ about that time can carry.
 
     w = find_window("How many flights were cancelled this week?", dt.date(2026, 2, 3))
     w.start, w.end, w.explicit        # 2 Feb 2026, 8 Feb 2026 (Monday to Sunday), True
-    w.published_after, w.published_before   # 1 Feb 2026, 3 Feb 2026: what retrieval may return
+    w.published_after, w.published_before   # 26 Jan 2026, 3 Feb 2026: what retrieval may return
 
 An explicit window filters by publication date; a vague one ("recently") only ranks recent articles
 higher and never excludes one. Only grammar and the calendar are read here: a time word counts when it
@@ -12,20 +12,21 @@ is used as a time adjunct ("on Saturday", "in March", "this week"), not as part 
 Night Live", "The Week", "Theresa May") or as another word ("did protesters march").
 
 From the period a question names to the dates its news is published:
-- news of an event is published from the day it happens, and a day earlier by the date line of another
-  time zone (a Saturday in Sydney is Friday in New York): the window opens TIMEZONE_SLACK before it;
+- news of a period starts as long before it as it lasts: previews and announcements ("this week's
+  forum" in the papers of the week before), and for a day, the date line of another time zone (a
+  Saturday in Sydney is Friday in New York): the window opens one such period early;
 - coverage goes on after the period for as long again as the period lasts (a day's event is still news
   in the week after it, a month's in the next month), at least a news week and at most a quarter, by when
   a story is background and the year's reviews are out: the window closes `lag` after it;
 - a period still to come ("next month", "next Saturday") is written about before it: the window opens as
-  long a time before it (or before the asker's day, if that is earlier) and runs to the asker's day;
+  long a time before it, or before the asker's day if that is earlier, and runs to the asker's day;
 - a period named by the calendar ("in 2008", "in June 2022", "in December") is how news dates what it
   recounts at any distance (a 2024 profile retells 1984; August's report gives June's figures; a
-  preview announces next year's), so it bounds publication from below only, as a period to come does:
-  nothing written more than a period before it can report it;
+  preview announces next year's), so it bounds publication from below only;
 - nothing later than the asker's day is searched.
-Checked on the archive dev split: every article of a question with deictic time words ("on Thursday",
-"this week") falls in its window; a lag after named periods would have cut 15 of 33.
+Checked on the archive dev split: every article a question with time words was written from falls in
+its window; a lag after named periods would have cut 15 of them, opening on the period's first day the
+preview of "this week's" forum that one question's answer was read from.
 A vague word ("recently") prefers what was published in the RECENT_DAYS before the asker's day.
 """
 
@@ -39,7 +40,6 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-TIMEZONE_SLACK = dt.timedelta(days=1)
 MIN_LAG = dt.timedelta(days=7)
 MAX_LAG = dt.timedelta(days=92)
 RECENT_DAYS = 30
@@ -121,11 +121,11 @@ def _as_long_before(start: dt.date, end: dt.date, day: dt.date) -> dt.date:
 def publication_window(start: dt.date, end: dt.date, today: dt.date, named: bool = False) -> tuple[dt.date, dt.date]:
     """The publication dates of news about the period start–end, asked on `today` (see the module's notes);
     `named`: the period is named by the calendar ("in 2025"), not by its distance from today ("last year")."""
-    length = end - start + _DAY
-    if start > today or named:  # a period to come is written about in as long a time before it, up to the asker's day
-        return _as_long_before(start, end, min(start, today + _DAY)), today
-    lag = min(max(length, MIN_LAG), MAX_LAG)
-    return start - TIMEZONE_SLACK, min(end + lag, today)
+    opens = _as_long_before(start, end, min(start, today + _DAY))
+    if start > today or named:
+        return opens, today
+    lag = min(max(end - start + _DAY, MIN_LAG), MAX_LAG)
+    return opens, min(end + lag, today)
 
 
 # --- reading the question -------------------------------------------------------------------------------

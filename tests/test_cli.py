@@ -47,7 +47,7 @@ def test_search_ranks_the_blame_quote_in_the_top_3(cli_index):
 def test_ask_prints_the_window_its_time_words_searched(cli_index):
     done = rag("ask", "Who did Pakistan blame for the attacks this week?", "--index", str(cli_index), "--as-of", "2026-02-03")
     assert done.returncode == 0, done.stderr
-    assert 'Searched: articles published 2026-02-01 – 2026-02-03 (from "this week")' in done.stdout
+    assert 'Searched: articles published 2026-01-26 – 2026-02-03 (from "this week")' in done.stdout
     assert "India" in done.stdout
 
 

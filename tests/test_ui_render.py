@@ -99,7 +99,7 @@ def test_refusal_panel_says_the_sources_dont_say_and_shows_nearest_passages_diff
 def test_sources_panel_and_copy_show_the_window_the_question_s_time_words_searched():
     window = find_window("Who did Pakistan blame this week?", dt.date(2026, 2, 3))
     answer = answered(cite(ARTICLE, QUOTE)).model_copy(update={"window": window})
-    searched = 'Searched: articles published 2026-02-01 – 2026-02-03 (from "this week")'
+    searched = 'Searched: articles published 2026-01-26 – 2026-02-03 (from "this week")'
     assert searched in html.unescape(render.sources_panel_html(answer, {"seed": ARTICLE}))
     assert searched in render.plain_text(answer)
     refusal = refused().model_copy(update={"window": window})
