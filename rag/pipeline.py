@@ -99,8 +99,8 @@ def _filter_note(refusal: str, filters: Filters, searched: bool) -> str:
 
 
 def within_window(window: DateWindow | None, filters: Filters | None) -> Filters | None:
-    """The user's filters narrowed to an explicit window's publication dates (never widened). Raises
-    errors.EmptyWindow when the two leave no date at all."""
+    """The user's filters narrowed to an explicit window's publication dates (never widened); EmptyWindow
+    when the two leave no day at all. A vague window filters nothing."""
     if window is None or not window.explicit:
         return filters
     filters = filters or Filters()
