@@ -98,6 +98,10 @@ def _filter_note(refusal: str, filters: Filters, searched: bool) -> str:
     return f"{refusal} (Only sources {filters.describe()} were searched.)"
 
 
+class EmptyWindow(Exception):
+    """The question's time and the user's date filters have no day in common."""
+
+
 def within_window(window: DateWindow | None, filters: Filters | None) -> Filters | None:
     """The user's filters narrowed to an explicit window's publication dates (never widened); EmptyWindow
     when the two leave no day at all. A vague window filters nothing."""
@@ -109,10 +113,6 @@ def within_window(window: DateWindow | None, filters: Filters | None) -> Filters
     if after > before:
         raise EmptyWindow
     return filters.model_copy(update={"published_after": after, "published_before": before})
-
-
-class EmptyWindow(Exception):
-    """The question's time and the user's date filters have no day in common."""
 
 
 def _window_note(refusal: str, window: DateWindow, filters: Filters | None, searched: Filters | None, found: bool) -> str:
