@@ -15,6 +15,7 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from rag import errors
 from rag.cleaning import normalise_text
@@ -96,6 +97,14 @@ def _filter_note(refusal: str, filters: Filters, searched: bool) -> str:
         return (f"No indexed source is {filters.describe()}, so nothing was searched. "
                 "Remove or widen the filter to search the other sources.")
     return f"{refusal} (Only sources {filters.describe()} were searched.)"
+
+
+class Search(NamedTuple):
+    """What one retrieval searched and found."""
+
+    window: DateWindow | None  # the question's time words, resolved
+    filters: Filters | None  # the user's filters narrowed to the window; None: they share no day, nothing searched
+    passages: list[ScoredChunk]
 
 
 class EmptyWindow(Exception):
@@ -183,12 +192,10 @@ class Pipeline:
     # --- questions ------------------------------------------------------------------------------------
     def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None) -> list[ScoredChunk]:
         """The passages ask() would answer from: within the question's time window, if it names one."""
-        return self.search(question, filters, k)[2]
+        return self.search(question, filters, k).passages
 
-    def search(self, question: str, filters: Filters | None = None,
-               k: int | None = None) -> tuple[DateWindow | None, Filters | None, list[ScoredChunk]]:
-        """The question's time window, the filters searched under (None: the window and the user's filters
-        share no date, nothing searched), and the passages found."""
+    def search(self, question: str, filters: Filters | None = None, k: int | None = None) -> Search:
+        """Retrieval within the question's time window: the window, the filters searched under, the passages."""
         question = validate_question(question, self.settings.max_question_chars)
         filters = validate_filters(filters)
         self.docs.check_format()
@@ -198,11 +205,11 @@ class Pipeline:
         try:
             searched = within_window(window, filters)
         except EmptyWindow:
-            return window, None, []
+            return Search(window, None, [])
         self._see_other_writers()
         retriever = Retriever(self.settings, self.docs, self.vectors, self.embedder, self._keyword_index())
         prefer = (window.published_after, window.published_before) if window and not window.explicit else None
-        return window, searched, retriever.retrieve(question, searched, k, prefer=prefer)
+        return Search(window, searched, retriever.retrieve(question, searched, k, prefer=prefer))
 
     def _see_other_writers(self) -> None:
         """Reopen the embedded store once the docstore says the index changed, so `rag serve` answers from
