@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from evals.gate import DEFAULT_THRESHOLDS, ThresholdsError, load_thresholds
-from evals.report import SUMMARY_ROWS, format_value, write_reports
+from evals.report import SUMMARY_ROWS, by_tag, format_value, write_reports
 from evals.runner import DEFAULT_QUESTIONS, EvalReport, GoldSetError, load_questions, run_eval
 from rag.errors import RagError
 
@@ -102,6 +102,13 @@ def print_summary(result: EvalReport) -> None:
             gate = f"{sign} {format_value(field, check.threshold)} " + ("[green]ok[/]" if check.passed else "[bold red]FAIL[/]")
         table.add_row(label, format_value(field, getattr(s, field)), gate)
     out.print(table)
+    if s.pass_rate_by_tag:
+        tags = Table(title="by tag")
+        for column in ("tag", "questions", "passed", "recall@5"):
+            tags.add_column(column)
+        for row in by_tag(s):
+            tags.add_row(*(escape(str(cell)) for cell in row))
+        out.print(tags)
     failed = [r.id for r in result.results if not r.passed]
     listed = f": {', '.join(failed)}" if failed else ""
     out.print(escape(f"{len(failed)} of {s.n} questions failed{listed}"), highlight=False, soft_wrap=True)

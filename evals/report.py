@@ -42,6 +42,15 @@ def format_value(field: str, value: float | None) -> str:
     return f"{value:.1%}"
 
 
+def by_tag(summary: Summary) -> list[tuple[str, int, str, str]]:
+    """Per tag: its question count, the share passed and recall@5 over its answerable questions."""
+    return [
+        (tag, summary.questions_by_tag.get(tag, 0), format_value("pass_rate", rate),
+         format_value("recall_at_5", summary.recall_at_5_by_tag.get(tag)))
+        for tag, rate in summary.pass_rate_by_tag.items()
+    ]
+
+
 def failure_reason(result: QuestionResult) -> str | None:
     """Why a question failed, in one line; None when it passed."""
     if result.passed:
@@ -79,8 +88,8 @@ def to_markdown(report: EvalReport) -> str:
             gate = f"{sign} {format_value(field, check.threshold)} " + ("ok" if check.passed else "**FAIL**")
         lines.append(f"| {label} | {format_value(field, value)} | {gate} |")
     if summary.pass_rate_by_tag:
-        lines += ["", "| tag | questions passed |", "|---|---|"]
-        lines += [f"| {tag} | {rate:.0%} |" for tag, rate in summary.pass_rate_by_tag.items()]
+        lines += ["", "| tag | questions | passed | recall@5 |", "|---|---|---|---|"]
+        lines += [f"| {tag} | {n} | {passed} | {recall} |" for tag, n, passed, recall in by_tag(summary)]
     failures = [r for r in report.results if not r.passed]
     lines += ["", f"## Failures ({len(failures)})"]
     for r in failures:

@@ -120,6 +120,8 @@ class Summary(BaseModel):
     latency_p50_ms: float | None
     latency_p95_ms: float | None
     pass_rate_by_tag: dict[str, float] = Field(default_factory=dict)
+    questions_by_tag: dict[str, int] = Field(default_factory=dict)
+    recall_at_5_by_tag: dict[str, float | None] = Field(default_factory=dict)  # over the tag's answerable questions
 
 
 class EvalReport(BaseModel):
@@ -212,6 +214,8 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
         latency_p50_ms=metrics.percentile(latencies, 50),
         latency_p95_ms=metrics.percentile(latencies, 95),
         pass_rate_by_tag={t: metrics.share([r.passed for r in results if t in r.tags]) for t in tags},
+        questions_by_tag={t: sum(t in r.tags for r in results) for t in tags},
+        recall_at_5_by_tag={t: metrics.recall_at_k([r.retrieval_rank for r in answerable if t in r.tags], 5) for t in tags},
     )
 
 

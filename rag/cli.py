@@ -111,12 +111,14 @@ def search(
 ) -> None:
     """Show the chunks hybrid retrieval finds for QUESTION, with scores and metadata."""
     try:
-        hits = pipeline_for(index).retrieve(question, make_filters(as_of), k=k)
+        window, _, hits = pipeline_for(index).search(question, make_filters(as_of), k=k)
     except RagError as exc:
         fail(str(exc), as_json)
     if as_json:
         print(json.dumps([h.model_dump(mode="json") for h in hits], ensure_ascii=False, indent=2))
         return
+    if window is not None:
+        out.print(f"Searched: {window.describe()}", highlight=False, markup=False)
     for rank, hit in enumerate(hits, 1):
         c = hit.chunk
         where = escape(f"{c.outlet or '?'} · {c.published or 'undated'} · {c.source_id} [{c.start}:{c.end}]")
@@ -158,6 +160,8 @@ def ask(
         print(answer.model_dump_json(indent=2))
         return
     out.print(answer.answer, highlight=False, markup=False)
+    if answer.window is not None:
+        out.print(f"Searched: {answer.window.describe()}", highlight=False, markup=False)
     for c in answer.citations:
         link = f" · {c.url}" if c.url else ""
         out.print(f"  [{c.n}] {c.title} · {c.outlet or '?'} · {c.published or 'undated'}{link}", highlight=False, markup=False)

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rag.timewindow import DateWindow
+
 SourceKind = Literal["article", "dataset"]
 
 
@@ -176,6 +178,8 @@ class Answer(BaseModel):
     related: list[Passage] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     backend: str = "extractive"
+    # The time the question named ("this week") and the publication dates searched for it; None without time words.
+    window: DateWindow | None = None
 
 
 class SkippedItem(BaseModel):

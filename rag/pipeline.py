@@ -15,6 +15,7 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from rag import errors
 from rag.cleaning import normalise_text
@@ -24,10 +25,12 @@ from rag.feedback import FeedbackStore
 from rag.ingest import Ingester
 from rag.keyword import KeywordIndex
 from rag.models import Answer, Filters, IngestReport, Message, ScoredChunk, Source, SourceInfo, new_answer_id
+from rag.normalise import format_date
 from rag.offline import disable_llama_index_defaults
 from rag.retrieve import Retriever
 from rag.settings import Settings
 from rag.store import VectorStore
+from rag.timewindow import DateWindow, find_window
 
 logger = logging.getLogger("rag")
 
@@ -96,6 +99,50 @@ def _filter_note(refusal: str, filters: Filters, searched: bool) -> str:
     return f"{refusal} (Only sources {filters.describe()} were searched.)"
 
 
+class Search(NamedTuple):
+    """What one retrieval searched and found."""
+
+    window: DateWindow | None  # the question's time words, resolved
+    filters: Filters | None  # the user's filters narrowed to the window; None: they share no day, nothing searched
+    passages: list[ScoredChunk]
+
+
+class EmptyWindow(Exception):
+    """The question's time and the user's date filters have no day in common."""
+
+
+def within_window(window: DateWindow | None, filters: Filters | None) -> Filters | None:
+    """The user's filters narrowed to an explicit window's publication dates (never widened); EmptyWindow
+    when the two leave no day at all. A vague window filters nothing."""
+    if window is None or not window.explicit:
+        return filters
+    filters = filters or Filters()
+    after = max(d for d in (filters.published_after, window.published_after) if d)
+    before = min(d for d in (filters.latest_date(), window.published_before) if d)
+    if after > before:
+        raise EmptyWindow
+    return filters.model_copy(update={"published_after": after, "published_before": before})
+
+
+def _window_note(refusal: str, window: DateWindow, filters: Filters | None, searched: Filters | None, found: bool) -> str:
+    """A refusal for a question with time words says which publication dates were searched for them."""
+    asked = f'The question asks about "{window.words}" ({format_date(window.start)} – {format_date(window.end)})'
+    if searched is None:
+        return (f"{asked}, but the filter keeps only sources {filters.describe()}, so nothing was searched. "
+                "Widen the filter or ask about another time.")
+    if not found:
+        return (f"{asked}: no indexed source is {_dates_searched(searched)}, so nothing was searched. "
+                "Ask about another time, or set another as-of date, to search the other sources.")
+    return f"{refusal} (Only sources {_dates_searched(searched)} were searched, for \"{window.words}\".)"
+
+
+def _dates_searched(searched: Filters) -> str:
+    """ "published 26 January 2026 – 3 February 2026", after any source or outlet the user chose."""
+    dates = f"published {format_date(searched.published_after)} – {format_date(searched.latest_date())}"
+    rest = searched.model_copy(update={"published_after": None, "published_before": None, "as_of": None}).describe()
+    return f"{rest} and {dates}" if rest else dates
+
+
 class Pipeline:
     def __init__(self, settings: Settings | None = None):
         disable_llama_index_defaults()
@@ -144,14 +191,25 @@ class Pipeline:
 
     # --- questions ------------------------------------------------------------------------------------
     def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None) -> list[ScoredChunk]:
+        """The passages ask() would answer from: within the question's time window, if it names one."""
+        return self.search(question, filters, k).passages
+
+    def search(self, question: str, filters: Filters | None = None, k: int | None = None) -> Search:
+        """Retrieval within the question's time window: the window, the filters searched under, the passages."""
         question = validate_question(question, self.settings.max_question_chars)
         filters = validate_filters(filters)
         self.docs.check_format()
         if self.docs.count_chunks() == 0:
             raise errors.IndexEmpty("the index is empty: run `rag ingest` first")
+        window = find_window(question, filters.as_of if filters else None)
+        try:
+            searched = within_window(window, filters)
+        except EmptyWindow:
+            return Search(window, None, [])
         self._see_other_writers()
         retriever = Retriever(self.settings, self.docs, self.vectors, self.embedder, self._keyword_index())
-        return retriever.retrieve(question, filters, k)
+        prefer = (window.published_after, window.published_before) if window and not window.explicit else None
+        return Search(window, searched, retriever.retrieve(question, searched, k, prefer=prefer))
 
     def _see_other_writers(self) -> None:
         """Reopen the embedded store once the docstore says the index changed, so `rag serve` answers from
@@ -206,7 +264,7 @@ class Pipeline:
         ]
         standalone = condense(original, messages)
         t = time.perf_counter()
-        passages = self.retrieve(standalone, filters)
+        window, searched, passages = self.search(standalone, filters)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         draft = self._answer_with_llm(standalone, passages, messages) if self.settings.llm_enabled else None
@@ -216,8 +274,11 @@ class Pipeline:
             if self.settings.llm_enabled:
                 draft.backend = "extractive (LLM unavailable)"
         answer = check_answer(draft, passages, nlp=self.nlp)
-        if not answer.answerable and filters is not None and not filters.is_empty():
+        if not answer.answerable and window is not None and window.explicit:
+            answer.answer = _window_note(answer.answer, window, filters, searched, bool(passages))
+        elif not answer.answerable and filters is not None and not filters.is_empty():
             answer.answer = _filter_note(answer.answer, filters, bool(passages))
+        answer.window = window
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.question = question

@@ -6,6 +6,8 @@ wholly visible or not at all.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rag.docstore import DocStore
 from rag.embedding import MiniLMEmbedding
 from rag.keyword import KeywordIndex
@@ -40,20 +42,31 @@ def fuse(rankings: list[list[str]], rrf_k: int) -> dict[str, float]:
     return scores
 
 
+def _newest_within(chunks: dict[str, Chunk], window: tuple[dt.date, dt.date]) -> list[str]:
+    inside = [c for c in chunks.values() if c.published is not None and window[0] <= c.published <= window[1]]
+    return [c.chunk_id for c in sorted(inside, key=lambda c: (c.published, c.chunk_id), reverse=True)]
+
+
 class Retriever:
     def __init__(self, settings: Settings, docs: DocStore, vectors: VectorStore, embedder: MiniLMEmbedding, keyword: KeywordIndex):
         self.settings, self.docs, self.vectors, self.embedder = settings, docs, vectors, embedder
         self.keyword = keyword
 
-    def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None) -> list[ScoredChunk]:
+    def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None,
+                 prefer: tuple[dt.date, dt.date] | None = None) -> list[ScoredChunk]:
+        """The k best chunks passing `filters`; `prefer` (a vague "recently") ranks those published in it higher
+        by a third ranking fused with the other two, newest first, and excludes nothing."""
         k = k or self.settings.top_k
         n = max(self.settings.candidates, k)
         dense = self._dense(self.embedder.embed_query(question), n, filters)
         lexical = self.keyword.search(question, n, filters)
         dense_ids = [cid for cid, _ in dense]
         lexical_ids = [cid for cid, _ in lexical]
-        fused = fuse([dense_ids, lexical_ids], self.settings.rrf_k)
-        chunks = self.docs.get_chunks(list(fused))
+        rankings = [dense_ids, lexical_ids]
+        chunks = self.docs.get_chunks(list(dict.fromkeys(dense_ids + lexical_ids)))
+        if prefer is not None:
+            rankings.append(_newest_within(chunks, prefer))
+        fused = fuse(rankings, self.settings.rrf_k)
         dense_rank = {cid: r for r, cid in enumerate(dense_ids, 1)}
         lexical_rank = {cid: r for r, cid in enumerate(lexical_ids, 1)}
         dense_score = dict(dense)

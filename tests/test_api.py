@@ -46,6 +46,16 @@ def test_ask_answers_with_citations_that_quote_the_source(client):
         assert quote_in_context(client, citation) == citation["quote"]
 
 
+def test_ask_json_carries_the_time_window_it_searched(client):
+    body = {"question": "Who did Pakistan blame for the attacks this week?", "filters": {"as_of": "2026-02-03"}}
+    window = client.post("/v1/ask", json=body).json()["window"]
+    assert window["words"] == "this week" and window["explicit"] is True
+    assert (window["published_after"], window["published_before"]) == ("2026-01-26", "2026-02-03")
+    with client.stream("POST", "/v1/ask/stream", json=body) as response:
+        assert stream_answer(read_sse(response.iter_lines()))["window"] == window
+    assert client.post("/v1/ask", json={"question": QUESTION}).json()["window"] is None
+
+
 def test_stream_read_to_the_end_equals_ask(client):
     body = {"question": QUESTION, "filters": {"outlets": ["Al Jazeera"]}}
     plain = client.post("/v1/ask", json=body).json()

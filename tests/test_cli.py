@@ -44,6 +44,13 @@ def test_search_ranks_the_blame_quote_in_the_top_3(cli_index):
     assert any("India is behind these attacks" in h["chunk"]["text"] for h in hits)
 
 
+def test_ask_prints_the_window_its_time_words_searched(cli_index):
+    done = rag("ask", "Who did Pakistan blame for the attacks this week?", "--index", str(cli_index), "--as-of", "2026-02-03")
+    assert done.returncode == 0, done.stderr
+    assert 'Searched: articles published 2026-01-26 – 2026-02-03 (from "this week")' in done.stdout
+    assert "India" in done.stdout
+
+
 def test_sources_lists_what_is_indexed(cli_index):
     listed = json.loads(rag("sources", "--index", str(cli_index), "--json").stdout)
     assert {(s["source_id"], s["chunks"]) for s in listed} == {

@@ -16,6 +16,7 @@ from rag.verify import REFUSAL_PREFIX
 from tests.conftest import SOURCES
 
 QUESTION = "How many civilians were killed on Saturday?"
+SEED_DAY = dt.date(2026, 2, 2)  # the seed article's publication day: its "Saturday" is 31 January
 
 
 class Draft:
@@ -33,7 +34,7 @@ class Draft:
 
 def test_every_draft_goes_through_the_claim_check_in_ask(seed_pipeline, monkeypatch):
     monkeypatch.setattr(seed_pipeline, "extractive", Draft())  # cached_property: the instance attribute wins
-    answer = seed_pipeline.ask(QUESTION)
+    answer = seed_pipeline.ask(QUESTION, filters=Filters(as_of=SEED_DAY))
     assert not answer.answerable and answer.answer.startswith(REFUSAL_PREFIX) and answer.citations == []
 
 
@@ -79,3 +80,47 @@ def test_a_refusal_caused_by_a_filter_says_the_filter_left_nothing(seed_pipeline
 def test_a_refusal_under_a_filter_names_what_was_searched(seed_pipeline):
     answer = seed_pipeline.ask("What is the literacy rate in Balochistan?", filters=Filters(as_of=dt.date(2026, 3, 1)))
     assert not answer.answerable and "(Only sources published up to 1 March 2026 were searched.)" in answer.answer
+
+
+# --- time words in the question ------------------------------------------------------------------------
+THIS_WEEK = "Who did Pakistan blame for the attacks this week?"
+
+
+def test_a_this_week_question_asked_that_week_finds_and_answers(seed_pipeline):
+    answer = seed_pipeline.ask(THIS_WEEK, filters=Filters(as_of=dt.date(2026, 2, 3)))
+    assert answer.answerable and "India" in answer.answer and answer.citations
+    assert (answer.window.words, answer.window.published_after, answer.window.published_before) == \
+        ("this week", dt.date(2026, 1, 26), dt.date(2026, 2, 3))  # a week's previews and news
+
+
+def test_a_this_week_question_asked_weeks_later_searches_only_that_week_and_says_so(seed_pipeline):
+    answer = seed_pipeline.ask(THIS_WEEK, filters=Filters(as_of=dt.date(2026, 3, 20)))
+    assert not answer.answerable and answer.citations == []
+    assert 'The question asks about "this week" (16 March 2026 – 22 March 2026)' in answer.answer
+    assert "no indexed source is published 9 March 2026 – 20 March 2026, so nothing was searched" in answer.answer
+    assert answer.window.published_after == dt.date(2026, 3, 9)
+
+
+def test_a_window_outside_the_user_s_filter_searches_nothing_and_says_why(seed_pipeline):
+    answer = seed_pipeline.ask(THIS_WEEK, filters=Filters(as_of=dt.date(2026, 2, 3), published_before=dt.date(2026, 1, 1)))
+    assert not answer.answerable and answer.related == []
+    assert 'asks about "this week"' in answer.answer and "the filter keeps only sources published up to 1 January 2026" in answer.answer
+
+
+def test_recently_prefers_but_never_excludes(seed_pipeline):
+    # Nine months after the seed article: nothing is recent, and the article is still searched and cited.
+    answer = seed_pipeline.ask("Who did Pakistan recently blame for the attacks?", filters=Filters(as_of=dt.date(2026, 11, 1)))
+    assert answer.answerable and "India" in answer.answer and not answer.window.explicit
+
+
+@pytest.mark.parametrize("question", ["Who did Pakistan blame for the attacks?", "How much has China invested in Pakistan?"])
+def test_retrieval_for_a_question_without_time_words_is_unchanged(seed_pipeline, question):
+    from rag.retrieve import Retriever
+
+    filters = Filters(as_of=SEED_DAY)
+    bare = Retriever(seed_pipeline.settings, seed_pipeline.docs, seed_pipeline.vectors, seed_pipeline.embedder,
+                     seed_pipeline._keyword_index()).retrieve(question, filters, 10)
+    window, searched, hits = seed_pipeline.search(question, filters, 10)
+    assert window is None and searched == filters
+    assert [(h.chunk.chunk_id, h.score) for h in hits] == [(h.chunk.chunk_id, h.score) for h in bare]
+    assert seed_pipeline.ask(question, filters=filters).window is None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from conftest import SEED
 
 from rag.models import Answer, Citation, Passage, SourceInfo
+from rag.timewindow import find_window
 from ui import render
 
 TITLE = "How Balochistan attacks threaten Pakistan's promises to China, Trump"
@@ -92,6 +94,17 @@ def test_refusal_panel_says_the_sources_dont_say_and_shows_nearest_passages_diff
     assert "do not answer the question" in panel
     empty = refused().model_copy(update={"related": []})
     assert "Nothing in the indexed sources came close." in render.sources_panel_html(empty, {})
+
+
+def test_sources_panel_and_copy_show_the_window_the_question_s_time_words_searched():
+    window = find_window("Who did Pakistan blame this week?", dt.date(2026, 2, 3))
+    answer = answered(cite(ARTICLE, QUOTE)).model_copy(update={"window": window})
+    searched = 'Searched: articles published 2026-01-26 – 2026-02-03 (from "this week")'
+    assert searched in html.unescape(render.sources_panel_html(answer, {"seed": ARTICLE}))
+    assert searched in render.plain_text(answer)
+    refusal = refused().model_copy(update={"window": window})
+    assert searched in html.unescape(render.sources_panel_html(refusal, {"seed": ARTICLE}))
+    assert "Searched:" not in render.sources_panel_html(answered(cite(ARTICLE, QUOTE)), {"seed": ARTICLE})
 
 
 def test_chat_markdown_escapes_html_and_markdown_and_keeps_markers_visible():

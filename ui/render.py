@@ -102,6 +102,8 @@ def sources_panel_html(answer: Answer | None, texts: Mapping[str, str]) -> str:
     if answer is None:
         return '<div class="rag-empty">Sources for the latest answer appear here: each quote highlighted in its paragraph.</div>'
     question = f'<p class="rag-for">Sources for: <q>{html.escape(answer.question)}</q></p>'
+    if answer.window is not None:  # what the question's time words let through ("this week")
+        question += f'<p class="rag-window">Searched: {html.escape(answer.window.describe())}</p>'
     if answer.answerable:
         cards = "".join(citation_card_html(c, texts.get(c.source_id)) for c in answer.citations)
         return f'<section class="rag-sources">{question}{cards}</section>'
@@ -123,6 +125,8 @@ def plain_text(answer: Answer) -> str:
             lines += [f"- {_byline(p.title, p.outlet, p.published)}: “{p.text.strip()}”" for p in answer.related]
         return "\n".join(lines)
     lines = [answer.answer, "", "Sources:"]
+    if answer.window is not None:
+        lines[1:1] = ["", f"Searched: {answer.window.describe()}"]
     for c in answer.citations:
         lines.append(f"[{c.n}] {_byline(c.title, c.outlet, c.published)}" + (f" <{c.url}>" if c.url else ""))
         lines.append(f"    “{c.quote.strip()}”")
@@ -166,6 +170,7 @@ CSS = """
 .rag-related .rag-passage mark { background: #e5e7eb; }  /* near misses are not evidence: no yellow */
 .rag-refusal-banner { background: #fef3c7; color: #78350f; border: 1px solid #f59e0b; border-radius: 6px;
   padding: .5rem .7rem; margin: .3rem 0 .6rem; }
+.rag-window { font-size: .85em; color: var(--body-text-color-subdued); margin: 0 0 .3rem; }
 .rag-for { font-size: .85em; color: var(--body-text-color-subdued); margin: 0 0 .3rem; }
 .rag-status { background: #fee2e2; color: #7f1d1d; border: 1px solid #ef4444; border-radius: 6px; padding: .45rem .7rem; }
 .rag-indexed { width: 100%; border-collapse: collapse; font-size: .9em; }

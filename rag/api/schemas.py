@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rag.feedback import MAX_COMMENT_CHARS, FeedbackValue
 from rag.models import Citation, Filters, Message, Passage, SourceInfo
+from rag.timewindow import DateWindow
 
 MAX_HISTORY_MESSAGES = 50
 
@@ -96,6 +97,7 @@ class StreamDone(_Strict):
     related: list[Passage]
     timings_ms: dict[str, float]
     backend: str
+    window: DateWindow | None = None
 
 
 def split_for_stream(text: str, target_chars: int = 48) -> list[str]:
