@@ -7,7 +7,8 @@ weights, and the best one stated first and quoted. Below the fitted threshold it
 
 Steps, one module each: what is asked (question.py) → which sentences could say it (evidence.py) →
 every span that could be the answer (candidates.py) → what is known about each (features.py) → the
-fitted score and threshold (ranker.py, weights.json) → how the answer reads (compose.py).
+fitted score and threshold (ranker.py, weights.json) → which other articles agree or dispute
+(agreement.py, values.py) → how the answer reads (compose.py).
 """
 
 from __future__ import annotations

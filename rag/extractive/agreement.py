@@ -4,18 +4,16 @@
     reports.best, reports.agreeing, reports.rival   # stated, corroborating (other articles), disputing
 
 News questions are answered by many articles at once, and that redundancy is the strongest signal there
-is. Two candidates give *the same value* when they normalise alike: figures as numbers (`normalise`),
-dates as days (or as months or years, when neither is more precise), names by the rules names are
-matched by everywhere (`names.find_name`: folded, acronyms, aliases, a surname for a full name), both
-ways round, and anything else as the same content words.
+is. Two candidates give *the same value* when they normalise alike (`values.same_value`: figures as
+numbers, dates as days, names by the name-matching rules).
 
 The same value from another article corroborates the answer; a different value from another article is
 a *disagreement* only when both plainly report the same fact. That is decided from the evidence
 sentences themselves, never from what the values are:
 - different articles: one article giving two figures is giving figures for two things (two attacks,
   two years), not disputing itself;
-- the same quantity: each figure counts the same noun ("31 civilians", "33 civilians"), and neither
-  is the other's part or total;
+- the same quantity: each figure counts the same noun ("31 civilians", "33 civilians"; not "31
+  civilians" and "48 people", which may be a part and its total);
 - the same happening: both figures hang on a verb that means what the question asks (or the same verb);
 - the same period: the days the two sentences name do not differ, and the articles appeared within
   `SAME_EVENT_DAYS` of each other (a later report of a later event is an update, not a dispute).
@@ -23,25 +21,19 @@ sentences themselves, never from what the values are:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from rag.extractive.candidates import DATE_LABELS, NUMBER_LABELS, Candidate
+from rag.extractive.candidates import Candidate
 from rag.extractive.features import ALIGNED_VERB, governing_verb
-from rag.names import Words, find_name, name_parts
+from rag.extractive.values import DAY, YEAR, kind, same_value
 from rag.normalise import date_keys
 
-NUMBER_KINDS = NUMBER_LABELS | {"DURATION", "AGE"}
-NAME_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE", "PROPN"}
 MAX_AGREEING = 2  # cited beside the lead's own source: "the best two or three" in all
 # Reports of one event appear within days of each other; a figure published weeks later is a later count.
 SAME_EVENT_DAYS = 7
 # A disputing figure must be a serious reading of the question, not a stray number: at least this share
 # of the stated answer's probability (and above the refusal threshold).
 RIVAL_SHARE = 0.5
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}$")
-_MONTH = re.compile(r"\d{4}-\d{2}$")
-_YEAR = re.compile(r"\d{4}$")
 
 
 @dataclass
@@ -49,54 +41,6 @@ class Reports:
     best: Candidate  # the answer stated in the lead
     agreeing: list[Candidate] = field(default_factory=list)  # other articles giving the same value, best first
     rival: Candidate | None = None  # another article's different figure for the same fact
-
-
-def kind(c: Candidate) -> str:
-    if c.label in NUMBER_KINDS and c.value and all(isinstance(v, float) for v in c.value):
-        return "number"
-    if c.label in DATE_LABELS and _finest(c.value):
-        return "date"
-    if c.label in NAME_LABELS:
-        return "name"
-    return "words"
-
-
-def same_value(a: Candidate, b: Candidate) -> bool:
-    """Whether two candidates give the same answer, however each writes it."""
-    if not a.value or not b.value:
-        return False  # a yes/no sentence has no value to share
-    ka, kb = kind(a), kind(b)
-    if "number" in (ka, kb):
-        return ka == kb and _same_number(a.value, b.value)
-    if "date" in (ka, kb):
-        return ka == kb and _finest(a.value) == _finest(b.value)
-    if "name" in (ka, kb):
-        return _same_name(a, b)
-    return a.value == b.value
-
-
-def _same_number(a: frozenset, b: frozenset) -> bool:
-    """ "$60 billion" is {60, 6e10}: equal when the scaled values are, or when one side is a bare figure
-    whose scale its context gives ("60" in a row whose unit column says "billion")."""
-    return max(a) == max(b) or ((len(a) == 1 or len(b) == 1) and bool(a & b))
-
-
-def _finest(keys: frozenset) -> frozenset:
-    """A date's most precise keys: its day, else its month, else its year."""
-    for pattern in (_DAY, _MONTH, _YEAR):
-        found = frozenset(k for k in keys if isinstance(k, str) and pattern.match(k))
-        if found:
-            return found
-    return frozenset()
-
-
-def _same_name(a: Candidate, b: Candidate) -> bool:
-    """Each names the other: "Mohsin Naqvi" and "Naqvi", "India" and "Indian"; not "Pakistan" and
-    "Pakistan Army" (the army is not the country)."""
-    if not name_parts(a.text) or not name_parts(b.text):
-        return False
-    aliases = a.evidence.sentence.chunk.aliases | b.evidence.sentence.chunk.aliases
-    return bool(find_name(a.text, Words.of(b.text), aliases)) and bool(find_name(b.text, Words.of(a.text), aliases))
 
 
 # --- the same fact ----------------------------------------------------------------------------------
@@ -127,16 +71,22 @@ def counted(c: Candidate) -> set[str]:
 
 def _days(c: Candidate) -> set[str]:
     s = c.evidence.sentence
-    return {k for k in date_keys(s.text, s.chunk.published) if _DAY.match(k) or _YEAR.match(k)}
+    return {k for k in date_keys(s.text, s.chunk.published) if DAY.match(k) or YEAR.match(k)}
 
 
 def _dates_conflict(a: Candidate, b: Candidate) -> bool:
-    """The sentences name different days (or years) for what they report, or the articles are too far apart."""
+    """The sentences name different days (or different years) for what they report."""
     da, db = _days(a), _days(b)
-    for pattern in (_DAY, _YEAR):
+    for pattern in (DAY, YEAR):
         pa, pb = {k for k in da if pattern.match(k)}, {k for k in db if pattern.match(k)}
         if pa and pb and not pa & pb:
             return True
+    return False
+
+
+def _published_apart(a: Candidate, b: Candidate) -> bool:
+    """The articles appeared too far apart to be reporting the same count (the later one is an update).
+    Only a dispute needs this: the same figure reported months later still corroborates."""
     pub_a, pub_b = a.evidence.sentence.chunk.published, b.evidence.sentence.chunk.published
     return bool(pub_a and pub_b and abs((pub_a - pub_b).days) > SAME_EVENT_DAYS)
 
@@ -165,7 +115,7 @@ def same_fact(a: Candidate, b: Candidate) -> bool:
     """Two figures from different articles plainly report one fact (see the module's docstring)."""
     if _article(a) == _article(b) or kind(a) != "number" or kind(b) != "number" or a.label != b.label:
         return False
-    return bool(counted(a) & counted(b)) and _same_happening(a, b) and not _dates_conflict(a, b)
+    return bool(counted(a) & counted(b)) and _same_happening(a, b) and not _dates_conflict(a, b) and not _published_apart(a, b)
 
 
 # --- the answer's sources ---------------------------------------------------------------------------

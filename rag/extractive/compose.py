@@ -5,7 +5,14 @@
 
 The lead is cut from the evidence sentence itself (the clause that states the candidate: its verb,
 subject and object, minus asides), so every word of it can be checked against the quote. When the lead
-is most of the sentence, the quote is not repeated. A dataset row reads as its cells.
+is most of the sentence, the quote is not repeated. A dataset row reads as its cells. Other articles
+giving the same value are named and cited after it ("Dawn and The News give the same figure [2][3]."); when
+another article reports the same fact with another figure, both are stated, each with its own citation:
+
+    Reports differ: 31 civilians (Al Jazeera, 2 February 2026) [1] and 33 civilians (Dawn, 3 February 2026) [2]. …
+
+Nothing the corroboration says is a number (no "three outlets"): the claim check holds every figure in a
+claim to the quotes that claim cites.
 """
 
 from __future__ import annotations

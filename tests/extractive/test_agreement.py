@@ -85,3 +85,27 @@ def test_different_figures_for_events_weeks_apart_are_not_a_disagreement(answere
     ]
     a = ask(answerer, QUESTION, passages)
     assert a.answerable and "differ" not in a.answer and len(a.citations) == 1
+
+
+def candidates(answerer, question, passages):
+    return {(c.text, c.evidence.sentence.chunk.source_id): c for c in answerer.candidates(question, passages).candidates}
+
+
+def test_values_are_the_same_when_they_normalise_alike_and_only_then(answerer):
+    from rag.extractive.values import same_value
+
+    passages = [
+        passage("The corridor is worth $1.4 billion, officials said.", "a"),
+        passage("Officials valued the corridor at 1.4bn dollars.", "b", rank=1),
+        passage("Officials valued the corridor at $1.4 million.", "c", rank=2),
+    ]
+    found = candidates(answerer, "How much is the corridor worth?", passages)
+    billion, bn, million = found[("$1.4 billion", "a")], found[("1.4bn", "b")], found[("$1.4 million", "c")]
+    assert same_value(billion, bn) and not same_value(billion, million) and not same_value(bn, million)
+    said = [
+        passage("Interior Minister Mohsin Naqvi blamed India.", "a"),
+        passage("Pakistan Army officials and Naqvi blamed India.", "b", rank=1),
+    ]
+    names = candidates(answerer, "Who blamed India?", said)
+    assert same_value(names[("Mohsin Naqvi", "a")], names[("Naqvi", "b")])
+    assert not same_value(names[("India", "a")], names[("Pakistan Army", "b")])
