@@ -39,9 +39,9 @@ def test_the_same_answer_in_several_articles_is_said_once_and_cited_from_other_o
 
 
 def test_one_articles_figures_for_two_different_attacks_are_not_a_disagreement(answerer):
-    text = (
+    text = (  # the same counted noun, verb and day: only that one article gives both keeps them apart
         "Militants killed 31 civilians in an attack on a market in Quetta on Saturday. "
-        "In a separate attack on an army camp in Gwadar on Sunday, 12 soldiers were killed."
+        "In a separate attack on a bus in Gwadar on Saturday, gunmen killed 12 civilians."
     )
     a = ask(answerer, "How many civilians were killed in the attack in Quetta?", [passage(text, "aj", "Al Jazeera")])
     assert a.answerable and "31" in lead(a) and "12" not in lead(a)
