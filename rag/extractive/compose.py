@@ -22,6 +22,7 @@ from spacy.tokens import Span, Token
 from rag.extractive.agreement import Reports
 from rag.extractive.candidates import Candidate
 from rag.extractive.question import Form, Question, asked_verb
+from rag.extractive.values import kind
 from rag.language import SAY_VERBS, denies
 from rag.normalise import format_date, numbers
 from rag.sentences import Citations, Sentence
@@ -83,7 +84,7 @@ def write(q: Question, reports: Reports, cites: Citations) -> str:
     if not s.is_row and len(lead.split()) < SAME_SENTENCE * len(s.text.split()):
         text += " " + _quoted(s, cites, best, end)
     if reports.agreeing:
-        what = "figure" if numbers(best.text) else "answer"
+        what = {"number": "figure", "date": "date"}.get(kind(best), "answer")
         verb = "gives" if len(reports.agreeing) == 1 else "give"
         text += f" {_also(best, reports.agreeing, cites)} {verb} the same {what} {_markers(reports.agreeing, cites)}."
     return text
