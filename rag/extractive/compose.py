@@ -85,8 +85,8 @@ def write(q: Question, reports: Reports, cites: Citations) -> str:
         text += " " + _quoted(s, cites, best, end)
     if reports.agreeing:
         what = {"number": "figure", "date": "date"}.get(kind(best), "answer")
-        verb = "gives" if len(reports.agreeing) == 1 else "give"
-        text += f" {_also(best, reports.agreeing, cites)} {verb} the same {what} {_markers(reports.agreeing, cites)}."
+        who, plural = _also(best, reports.agreeing)
+        text += f" {who} {'give' if plural else 'gives'} the same {what} {_markers(reports.agreeing, cites)}."
     return text
 
 
@@ -104,8 +104,8 @@ def _both(reports: Reports, cites: Citations) -> str:
         text += " " + _quoted(c.evidence.sentence, cites, c, quote_end(c.evidence.sentence))
     if reports.agreeing:
         first = reports.agreeing[0]
-        verb = "gives" if len(reports.agreeing) == 1 else "give"
-        text += f" {_also(best, reports.agreeing, cites)} also {verb} {_noun_phrase(first.span)} {_markers(reports.agreeing, cites)}."
+        who, plural = _also(best, reports.agreeing)
+        text += f" {who} also {'give' if plural else 'gives'} {_noun_phrase(first.span)} {_markers(reports.agreeing, cites)}."
     return text
 
 
@@ -113,16 +113,22 @@ def _dated_source(s: Sentence) -> str:
     return f"{source_name(s)}, {format_date(s.chunk.published)}" if s.chunk.published else source_name(s)
 
 
-def _also(best: Candidate, agreeing: list[Candidate], cites: Citations) -> str:
-    """The corroborating sources by name ("Dawn and The News"); one from the lead's own outlet is
-    "another Wire report"."""
+def _also(best: Candidate, agreeing: list[Candidate]) -> tuple[str, bool]:
+    """The corroborating sources by name, and whether that subject is plural: "Dawn and The News",
+    "another Wire report" (the lead's own outlet again), "reports from Dawn" (one outlet twice)."""
     lead_name = source_name(best.evidence.sentence)
-    names = []
+    counts: dict[str, int] = {}
     for c in agreeing:
         name = source_name(c.evidence.sentence)
-        names.append(f"another {name} report" if name == lead_name and not c.evidence.sentence.is_row else name)
+        counts[name] = counts.get(name, 0) + 1
+    names = []
+    for name, n in counts.items():
+        if name == lead_name:
+            names.append(f"another {name} report" if n == 1 else f"other {name} reports")
+        else:
+            names.append(name if n == 1 else f"reports from {name}")
     joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return joined[:1].upper() + joined[1:]
+    return joined[:1].upper() + joined[1:], len(agreeing) > 1
 
 
 def _markers(agreeing: list[Candidate], cites: Citations) -> str:

@@ -109,3 +109,18 @@ def test_values_are_the_same_when_they_normalise_alike_and_only_then(answerer):
     names = candidates(answerer, "Who blamed India?", said)
     assert same_value(names[("Mohsin Naqvi", "a")], names[("Naqvi", "b")])
     assert not same_value(names[("India", "a")], names[("Pakistan Army", "b")])
+
+
+def test_in_a_dispute_the_articles_agreeing_with_the_stated_figure_are_named_and_cited(answerer):
+    passages = [
+        passage("Fighters killed 31 civilians in the Balochistan attacks on Saturday, officials said.", "aj", "Al Jazeera"),
+        passage("Fighters killed 31 civilians in the Balochistan attacks on Saturday, police said.", "reuters", "Reuters", rank=1),
+        passage("Fighters killed 33 civilians in the Balochistan attacks on Saturday, the army said.", "dawn", "Dawn", rank=2),
+    ]
+    a = ask(answerer, QUESTION, passages)
+    assert a.answer.startswith("Reports differ: 31 civilians") and "33 civilians" in a.answer
+    by_source = {c.source_id: c.n for c in a.citations}
+    assert set(by_source) == {"aj", "reuters", "dawn"}
+    corroborating = "aj" if by_source["aj"] > by_source["reuters"] else "reuters"
+    last = split_claims(a.answer)[-1]
+    assert "31" in last.body and last.markers == [by_source[corroborating]]
