@@ -7,7 +7,8 @@ weights, and the best one stated first and quoted. Below the fitted threshold it
 
 Steps, one module each: what is asked (question.py) → which sentences could say it (evidence.py) →
 every span that could be the answer (candidates.py) → what is known about each (features.py) → the
-fitted score and threshold (ranker.py, weights.json) → how the answer reads (compose.py).
+fitted score and threshold (ranker.py, weights.json) → which other articles agree or dispute
+(agreement.py, values.py) → how the answer reads (compose.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 
+from rag.extractive.agreement import weigh
 from rag.extractive.candidates import Candidate, generate
 from rag.extractive.compose import write
 from rag.extractive.evidence import Articles, ArticleText, Evidence, score_sentences
@@ -86,26 +88,6 @@ class ExtractiveAnswerer:
         question = ranking.question.text
         if ranking.best is None or ranking.best.probability < threshold:
             return refuse(question, passages, self.nlp)
-        best, agreeing = lead_and_corroboration(ranking.candidates, threshold)
         cites = Citations()
-        text = write(ranking.question, best, cites, agreeing)
+        text = write(ranking.question, weigh(ranking.candidates, threshold), cites)
         return Answer(question=question, answer=text, answerable=True, citations=cites.items)
-
-
-def lead_and_corroboration(ranked: list[Candidate], threshold: float) -> tuple[Candidate, list[Candidate]]:
-    """The candidate to state, and other sources' candidates above the threshold that give the same value.
-    When an article and a dataset row agree, the article's sentence leads and the row corroborates it."""
-    best = ranked[0]
-    same = [c for c in ranked[1:] if c.value & best.value and c.probability >= threshold]
-    if best.evidence.sentence.is_row:
-        prose = next((c for c in same if not c.evidence.sentence.is_row), None)
-        if prose is not None:
-            same = [best, *(c for c in same if c is not prose)]
-            best = prose
-    sources = {best.evidence.sentence.chunk.source_id}
-    agreeing = []
-    for c in same:
-        if c.evidence.sentence.chunk.source_id not in sources:
-            sources.add(c.evidence.sentence.chunk.source_id)
-            agreeing.append(c)
-    return best, agreeing

@@ -5,15 +5,24 @@
 
 The lead is cut from the evidence sentence itself (the clause that states the candidate: its verb,
 subject and object, minus asides), so every word of it can be checked against the quote. When the lead
-is most of the sentence, the quote is not repeated. A dataset row reads as its cells.
+is most of the sentence, the quote is not repeated. A dataset row reads as its cells. Other articles
+giving the same value are named and cited after it ("Dawn and The News give the same figure [2][3]."); when
+another article reports the same fact with another figure, both are stated, each with its own citation:
+
+    Reports differ: 31 civilians (Al Jazeera, 2 February 2026) [1] and 33 civilians (Dawn, 3 February 2026) [2]. …
+
+Nothing the corroboration says is a number (no "three outlets"): the claim check holds every figure in a
+claim to the quotes that claim cites.
 """
 
 from __future__ import annotations
 
 from spacy.tokens import Span, Token
 
+from rag.extractive.agreement import Reports
 from rag.extractive.candidates import Candidate
 from rag.extractive.question import Form, Question, asked_verb
+from rag.extractive.values import kind
 from rag.language import SAY_VERBS, denies
 from rag.normalise import format_date, numbers
 from rag.sentences import Citations, Sentence
@@ -59,9 +68,12 @@ def _next_sentence(s: Sentence) -> Span | None:
     return following[0] if following and "\n" not in doc.text[sent.end_char : following[0].start_char] else None
 
 
-def write(q: Question, best: Candidate, cites: Citations, agreeing: list[Candidate] = ()) -> str:
-    """The answer text for the chosen candidate; `agreeing` are other sources' candidates with the same
-    value, cited after it as corroboration (the first of them, and the source they come from named)."""
+def write(q: Question, reports: Reports, cites: Citations) -> str:
+    """The answer text for the chosen candidate, then the other articles that give the same value, cited
+    as corroboration; or, when another article reports the same fact with another figure, both figures."""
+    if reports.rival is not None:
+        return _both(reports, cites)
+    best = reports.best
     s = best.evidence.sentence
     end = quote_end(s)
     marker = cites.cite(s, best.probability, end)
@@ -71,11 +83,56 @@ def write(q: Question, best: Candidate, cites: Citations, agreeing: list[Candida
     text = f"{lead} {marker}."
     if not s.is_row and len(lead.split()) < SAME_SENTENCE * len(s.text.split()):
         text += " " + _quoted(s, cites, best, end)
-    for other in agreeing[:1]:
-        what = "figure" if numbers(other.text) else "answer"
-        o = other.evidence.sentence
-        text += f" {source_name(o)} gives the same {what} {cites.cite(o, other.probability, quote_end(o))}."
+    if reports.agreeing:
+        what = {"number": "figure", "date": "date"}.get(kind(best), "answer")
+        who, plural = _also(best, reports.agreeing)
+        text += f" {who} {'give' if plural else 'gives'} the same {what} {_markers(reports.agreeing, cites)}."
     return text
+
+
+def _both(reports: Reports, cites: Citations) -> str:
+    """ "Reports differ: 31 civilians (Al Jazeera, 2 February 2026) [1] and 33 civilians (Dawn, 3 February
+    2026) [2]." then each quoted. Each figure sits in the claim its own citation closes, so the claim
+    check holds each to its own quote; the stated answer comes first, so the lead is a single value."""
+    best, rival = reports.best, reports.rival
+    parts = []
+    for c in (best, rival):
+        s = c.evidence.sentence
+        parts.append(f"{_noun_phrase(c.span)} ({_dated_source(s)}) {cites.cite(s, c.probability, quote_end(s))}")
+    text = f"Reports differ: {parts[0]} and {parts[1]}."
+    for c in (best, rival):
+        text += " " + _quoted(c.evidence.sentence, cites, c, quote_end(c.evidence.sentence))
+    if reports.agreeing:
+        first = reports.agreeing[0]
+        who, plural = _also(best, reports.agreeing)
+        text += f" {who} also {'give' if plural else 'gives'} {_noun_phrase(first.span)} {_markers(reports.agreeing, cites)}."
+    return text
+
+
+def _dated_source(s: Sentence) -> str:
+    return f"{source_name(s)}, {format_date(s.chunk.published)}" if s.chunk.published else source_name(s)
+
+
+def _also(best: Candidate, agreeing: list[Candidate]) -> tuple[str, bool]:
+    """The corroborating sources by name, and whether that subject is plural: "Dawn and The News",
+    "another Wire report" (the lead's own outlet again), "reports from Dawn" (one outlet twice)."""
+    lead_name = source_name(best.evidence.sentence)
+    counts: dict[str, int] = {}
+    for c in agreeing:
+        name = source_name(c.evidence.sentence)
+        counts[name] = counts.get(name, 0) + 1
+    names = []
+    for name, n in counts.items():
+        if name == lead_name:
+            names.append(f"another {name} report" if n == 1 else f"other {name} reports")
+        else:
+            names.append(name if n == 1 else f"reports from {name}")
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return joined[:1].upper() + joined[1:], len(agreeing) > 1
+
+
+def _markers(agreeing: list[Candidate], cites: Citations) -> str:
+    return "".join(cites.cite(c.evidence.sentence, c.probability, quote_end(c.evidence.sentence)) for c in agreeing)
 
 
 def _quoted(s: Sentence, cites: Citations, best: Candidate, end: int) -> str:

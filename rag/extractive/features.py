@@ -21,6 +21,7 @@ from rag.extractive.candidates import Candidate
 from rag.extractive.evidence import Evidence, close_to_question, meaning_within, word_match
 from rag.extractive.meaning import Meaning
 from rag.extractive.question import Question, asked_verb
+from rag.extractive.values import holds
 from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies
 from rag.names import name_parts
 
@@ -59,6 +60,7 @@ FEATURES = (
     "length",
     "agreement",
     "other_sources",
+    "articles_agree",
 )
 ALIGNED_VERB = 0.5  # a verb this close in meaning to the question's counts as the question's verb for roles
 CLOSE_WORD = 0.6  # a sentence word this close in meaning to a question word says that word
@@ -110,6 +112,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, asked_verb(q, c.span)))
         f["length"] = math.log1p(len(c.span))
     _agreement(candidates)
+    _articles_agree(candidates, evidence)
 
 
 def _share(flags: list[bool]) -> float:
@@ -247,3 +250,12 @@ def _agreement(candidates: list[Candidate]) -> None:
             continue
         c.features["agreement"] = math.log1p(len(sentences[c.value]) - 1)
         c.features["other_sources"] = math.log1p(len(sources[c.value] - {c.evidence.sentence.chunk.source_id}))
+
+
+def _articles_agree(candidates: list[Candidate], evidence: list[Evidence]) -> None:
+    """How many other articles have an evidence sentence stating the candidate's value, however written
+    ("Naqvi" for "Mohsin Naqvi", "$1.4bn" for "1.4 billion"): redundancy across reports."""
+    for c in candidates:
+        own = c.evidence.sentence.chunk.source_id
+        others = {e.sentence.chunk.source_id for e in evidence if e.sentence.chunk.source_id != own and holds(c, e)}
+        c.features["articles_agree"] = math.log1p(len(others))

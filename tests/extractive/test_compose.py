@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from rag.extractive import lead_and_corroboration
+from rag.extractive.agreement import weigh
 from rag.verify import split_claims
 from tests.passages import passage, row
 
@@ -58,8 +58,8 @@ def test_an_article_and_a_row_with_the_same_figure_are_both_cited_article_first(
     prose = passage("The corridor is worth $60 billion, officials said.", source_id="article", outlet="Wire", published=dt.date(2026, 2, 2))
     r = row([("Indicator", "Value of the corridor"), ("Value", "60"), ("Unit", "billion US dollars")])
     ranking = answerer.rank("How much is the corridor worth?", [r, prose])
-    best, agreeing = lead_and_corroboration(ranking.candidates, threshold=0.0)
-    assert best.evidence.sentence.chunk.source_id == "article"
-    assert [c.evidence.sentence.chunk.source_id for c in agreeing] == ["figures"]
+    reports = weigh(ranking.candidates, threshold=0.0)
+    assert reports.best.evidence.sentence.chunk.source_id == "article"
+    assert [c.evidence.sentence.chunk.source_id for c in reports.agreeing] == ["figures"]
     a = answerer.draft(ranking, [r, prose], threshold=0.0)
     assert [c.source_id for c in a.citations] == ["article", "figures"] and "gives the same figure [2]." in a.answer

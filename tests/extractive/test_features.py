@@ -37,3 +37,17 @@ def test_other_sources_giving_the_same_value_are_counted(answerer):
     passages = [passage("The storm killed 40 people.", source_id="a"), passage("Forty people died in the storm.", source_id="b", rank=1)]
     forty = [c for c in answerer.rank("How many people did the storm kill?", passages).candidates if c.value & {40.0}]
     assert forty and all(c.features["other_sources"] > 0 for c in forty)
+
+
+def test_other_articles_stating_a_value_however_written_are_counted(answerer):
+    passages = [
+        passage("Interior Minister Mohsin Naqvi blamed India for the attacks.", source_id="a"),
+        passage("Naqvi said India was behind the attacks.", source_id="b", rank=1),
+        passage("Officials in India said the attacks cost 1.4 million dollars.", source_id="c", rank=2),
+    ]
+    ranking = answerer.candidates("Who blamed India for the attacks?", passages)
+    found = {(c.text, c.evidence.sentence.chunk.source_id): c for c in ranking.candidates}
+    assert found[("Mohsin Naqvi", "a")].features["articles_agree"] > 0  # "Naqvi" in article b
+    assert found[("Naqvi", "b")].features["articles_agree"] > 0
+    assert found[("India", "a")].features["articles_agree"] > found[("Mohsin Naqvi", "a")].features["articles_agree"]  # b and c
+    assert found[("Officials", "c")].features["articles_agree"] == 0  # no other article says it
