@@ -18,7 +18,7 @@ import numpy as np
 import Stemmer
 
 from rag.models import Chunk, Filters
-from rag.store import day_number
+from rag.store import NO_DATE, day_number
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -102,11 +102,14 @@ class KeywordIndex:
             keep &= np.isin(self.source_ids, filters.sources)
         if filters.outlets:
             keep &= np.isin(self.outlets, filters.outlets)
+        dated = np.ones(len(self.chunk_ids), dtype=bool)
         if filters.published_after:
-            keep &= self.published_day >= day_number(filters.published_after)
+            dated &= self.published_day >= day_number(filters.published_after)
         if filters.latest_date():
-            keep &= (self.published_day <= day_number(filters.latest_date())) & (self.published_day >= 0)
-        return keep
+            dated &= (self.published_day <= day_number(filters.latest_date())) & (self.published_day >= 0)
+        if filters.keep_undated:
+            dated |= self.published_day == NO_DATE
+        return keep & dated
 
     def search(self, question: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """(chunk_id, BM25 score) of the best k chunks that pass the filters; zero scores are dropped."""

@@ -98,6 +98,9 @@ class Filters(BaseModel):
     published_after: dt.date | None = None
     published_before: dt.date | None = None
     as_of: dt.date | None = None
+    # Set for the dates a question's own time words imply: an undated source cannot be placed in time, so
+    # those dates do not exclude it (a date the user filters by does).
+    keep_undated: bool = False
 
     @model_validator(mode="after")
     def _range_is_ordered(self) -> Filters:
@@ -108,6 +111,14 @@ class Filters(BaseModel):
     def latest_date(self) -> dt.date | None:
         dates = [d for d in (self.published_before, self.as_of) if d]
         return min(dates) if dates else None
+
+    def admits_date(self, published: dt.date | None) -> bool:
+        """Whether a source published on `published` passes the date bounds (the one rule; the stores apply
+        it in their own query languages: rag/store.py `_chroma_where`, rag/keyword.py `mask`)."""
+        latest = self.latest_date()
+        if published is None:
+            return self.keep_undated or not (self.published_after or latest)
+        return not (self.published_after and published < self.published_after) and not (latest and published > latest)
 
     def is_empty(self) -> bool:
         return not (self.sources or self.outlets or self.published_after or self.latest_date())

@@ -121,7 +121,8 @@ def within_window(window: DateWindow | None, filters: Filters | None) -> Filters
     before = min(d for d in (filters.latest_date(), window.published_before) if d)
     if after > before:
         raise EmptyWindow
-    return filters.model_copy(update={"published_after": after, "published_before": before})
+    user_dated = bool(filters.published_after or filters.latest_date())
+    return filters.model_copy(update={"published_after": after, "published_before": before, "keep_undated": not user_dated})
 
 
 def _window_note(refusal: str, window: DateWindow, filters: Filters | None, searched: Filters | None, found: bool) -> str:

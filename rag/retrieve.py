@@ -25,12 +25,7 @@ def passes(chunk: Chunk, filters: Filters | None) -> bool:
         return False
     if filters.outlets and (chunk.outlet or "") not in filters.outlets:
         return False
-    if filters.published_after and (chunk.published is None or chunk.published < filters.published_after):
-        return False
-    latest = filters.latest_date()
-    if latest and (chunk.published is None or chunk.published > latest):
-        return False
-    return True
+    return filters.admits_date(chunk.published)
 
 
 def fuse(rankings: list[list[str]], rrf_k: int) -> dict[str, float]:

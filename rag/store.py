@@ -320,9 +320,13 @@ def _chroma_where(filters: Filters | None) -> dict | None:
         parts.append({"source_id": {"$in": list(filters.sources)}})
     if filters.outlets:
         parts.append({"outlet": {"$in": list(filters.outlets)}})
+    dated: list[dict] = []
     if filters.published_after:
-        parts.append({"published_day": {"$gte": day_number(filters.published_after)}})
+        dated.append({"published_day": {"$gte": day_number(filters.published_after)}})
     if filters.latest_date():
-        parts.append({"published_day": {"$lte": day_number(filters.latest_date())}})
-        parts.append({"published_day": {"$gte": 0}})
+        dated.append({"published_day": {"$lte": day_number(filters.latest_date())}})
+        dated.append({"published_day": {"$gte": 0}})
+    if dated and filters.keep_undated:
+        dated = [{"$or": [dated[0] if len(dated) == 1 else {"$and": dated}, {"published_day": NO_DATE}]}]
+    parts += dated
     return parts[0] if len(parts) == 1 else {"$and": parts}

@@ -124,3 +124,18 @@ def test_retrieval_for_a_question_without_time_words_is_unchanged(seed_pipeline,
     assert window is None and searched == filters
     assert [(h.chunk.chunk_id, h.score) for h in hits] == [(h.chunk.chunk_id, h.score) for h in bare]
     assert seed_pipeline.ask(question, filters=filters).window is None
+
+
+def test_a_questions_time_words_never_hide_an_undated_source(tmp_path, sources_copy):
+    # A note with no publication date cannot be placed in time: "in January" must not exclude it,
+    # while a date the user filters by still does.
+    (sources_copy / "notes").mkdir()
+    (sources_copy / "notes" / "port-note.txt").write_text(
+        "Port traffic at Gwadar\n\nGwadar port handled 4,321 containers in January, the port authority said.\n")
+    pipeline = Pipeline(Settings(index_dir=tmp_path / "index"))
+    pipeline.ingest([sources_copy])
+    question = "How many containers did Gwadar port handle in January?"
+    answer = pipeline.ask(question, filters=Filters(as_of=dt.date(2026, 2, 3)))  # the window: around January 2026
+    assert not answer.answerable  # the user's own as-of date keeps undated sources out, as documented
+    answer = pipeline.ask(question)
+    assert answer.window is not None and answer.answerable and "4,321" in answer.answer
