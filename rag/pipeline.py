@@ -285,14 +285,14 @@ class Pipeline:
         answer.question = question
         answer.answer_id = new_answer_id()  # fresh per call, even if an answerer reuses a draft
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
-        if remember:
+        if remember and not self.docs.read_only:  # a read-only index keeps no record: its answers are not rateable
             self._remember(answer, messages, filters)
         return answer
 
     def _remember(self, answer: Answer, history: list[Message], filters: Filters | None) -> None:
         try:
             self.feedback.remember(answer, history, filters, index_version=self.docs.generation())
-        except (sqlite3.Error, errors.IndexReadOnly):
+        except sqlite3.Error:
             # The reader still gets the answer; only rating it later will say the id is unknown.
             logger.warning("could not record answer %s for feedback", answer.answer_id, exc_info=True)
 

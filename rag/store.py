@@ -181,8 +181,8 @@ class VectorStore:
     def _open(self) -> None:
         fingerprint = build_fingerprint(self._settings)
         try:
-            client = self._call(lambda: _client(self._settings))
-            collection = self._call(
+            client = self._calls.run(lambda: _client(self._settings))
+            collection = self._calls.run(
                 lambda: client.get_or_create_collection(
                     self._settings.collection,
                     metadata={"hnsw:space": "cosine", **fingerprint},
@@ -208,9 +208,6 @@ class VectorStore:
             with self._open_lock:
                 if self.collection is None:
                     self._open()
-
-    def _call(self, call, timeout_s: float | None = None):
-        return self._calls.run(call, timeout_s)
 
     def reopen(self) -> None:
         """Re-read the embedded store from disk. An embedded client keeps its segments in memory and never
@@ -298,7 +295,7 @@ class VectorStore:
         try:
             self._ensure_open()
             with self._reading():
-                return self._call(call, self._settings.chroma_timeout_s * WRITE_DEADLINE_FACTOR if write else None)
+                return self._calls.run(call, self._settings.chroma_timeout_s * WRITE_DEADLINE_FACTOR if write else None)
         except (IndexMismatch, StoreUnavailable):
             raise
         except Exception as exc:

@@ -98,7 +98,7 @@ def _both(reports: Reports, cites: Citations) -> str:
     parts = []
     for c in (best, rival):
         s = c.evidence.sentence
-        parts.append(f"{_noun_phrase(c.span)} ({_dated_source(s)}) {cites.cite(s, c.probability, quote_end(s))}")
+        parts.append(f"{_noun_phrase(c.span)} ({_dated_source(s)}) {_cite(c, cites)}")
     text = f"Reports differ: {parts[0]} and {parts[1]}."
     for c in (best, rival):
         text += " " + _quoted(c.evidence.sentence, cites, c, quote_end(c.evidence.sentence))
@@ -132,7 +132,13 @@ def _also(best: Candidate, agreeing: list[Candidate]) -> tuple[str, bool]:
 
 
 def _markers(agreeing: list[Candidate], cites: Citations) -> str:
-    return "".join(cites.cite(c.evidence.sentence, c.probability, quote_end(c.evidence.sentence)) for c in agreeing)
+    return "".join(_cite(c, cites) for c in agreeing)
+
+
+def _cite(c: Candidate, cites: Citations) -> str:
+    """The marker citing `c`'s sentence, quoted to its end."""
+    s = c.evidence.sentence
+    return cites.cite(s, c.probability, quote_end(s))
 
 
 def _quoted(s: Sentence, cites: Citations, best: Candidate, end: int) -> str:
