@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import httpx
 import openai
 import pytest
 from api_fixtures import KEY, QUESTION, api_settings, auth, running_server
 
 from rag.api.app import create_app
+from rag.api.openai_compat import reply_text
+from rag.models import Answer
+from rag.timewindow import find_window
+
+THIS_WEEK = "Who did Pakistan blame for the attacks this week?"
+SEARCHED = 'Searched: articles published 2026-01-26 – 2026-02-03 (from "this week")'  # as the chat's Sources panel says it
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +83,27 @@ def test_content_parts_and_filters_extension(llm, native):
         extra_body={"filters": {"published_before": "2000-01-01"}},
     )
     assert completion.model_extra["answerable"] is False and completion.model_extra["citations"] == []
+
+
+def test_a_reply_to_a_question_with_time_words_says_which_period_was_searched(llm):
+    as_of = {"filters": {"as_of": "2026-02-03"}}
+    completion = llm.chat.completions.create(model="newsroom-rag", messages=[{"role": "user", "content": THIS_WEEK}],
+                                             extra_body=as_of)
+    content = completion.choices[0].message.content
+    assert completion.model_extra["answerable"] is True
+    assert f"\n\n{SEARCHED}\n\nSources:\n[1] " in content  # between the answer and its sources
+    streamed = llm.chat.completions.create(model="newsroom-rag", messages=[{"role": "user", "content": THIS_WEEK}],
+                                           extra_body=as_of, stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in streamed) == content
+    plain = llm.chat.completions.create(model="newsroom-rag", messages=[{"role": "user", "content": QUESTION}])
+    assert "Searched:" not in plain.choices[0].message.content
+
+
+def test_a_refusal_still_says_which_period_was_searched():
+    window = find_window(THIS_WEEK, dt.date(2026, 2, 3))
+    refusal = Answer(question=THIS_WEEK, answerable=False, answer="The sources I have don't say.", window=window)
+    assert reply_text(refusal) == f"The sources I have don't say.\n\n{SEARCHED}"
+    assert reply_text(refusal.model_copy(update={"window": None})) == "The sources I have don't say."
 
 
 def test_errors_surface_as_openai_exceptions(base_url, llm):

@@ -16,6 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from rag.api.app import create_app
 from rag.api.slack import build_router, format_slack
 from rag.models import Answer, Citation
+from rag.timewindow import find_window
+
+IN_2026 = "Who did Pakistan blame for the attacks in 2026?"  # Slack sends no as-of date: "in 2026" holds all year
 
 
 def command_body(text: str = QUESTION, response_url: str = "https://hooks.slack.com/commands/1234/5678") -> bytes:
@@ -80,6 +83,19 @@ def test_old_and_replayed_requests_are_401(client):
     assert client.post("/slack/commands", content=body, headers=headers).status_code == 200
     replay = client.post("/slack/commands", content=body, headers=headers)
     assert replay.status_code == 401 and replay.json()["error"]["type"] == "replayed_request"
+
+
+def test_a_command_with_time_words_says_which_period_was_searched(client, seed_pipeline):
+    body = command_body(IN_2026)
+    message = client.post("/slack/commands", content=body, headers=slack_headers(body)).json()
+    searched = f"Searched: {seed_pipeline.ask(IN_2026).window.describe()}"  # as the chat's Sources panel says it
+    assert searched.startswith('Searched: articles published 2025-01-01 – ') and searched.endswith('(from "in 2026")')
+    assert message["blocks"][1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": searched}]}
+    assert message["blocks"][2]["elements"][0]["text"].startswith("*Sources*")
+    assert searched in message["text"]
+    body = command_body()
+    plain = client.post("/slack/commands", content=body, headers=slack_headers(body)).json()
+    assert "Searched:" not in str(plain)
 
 
 def test_empty_and_unusable_questions_get_a_private_hint(client):
@@ -167,10 +183,23 @@ def test_format_links_sources_with_urls_and_escapes_mrkdwn():
     assert "<https://example.org/a%7Cb|Title 1>" in message["text"]
 
 
+def test_format_names_the_window_in_the_chat_s_words_only_when_there_is_one():
+    answer = Answer(question="Who did Pakistan blame this week?", answerable=True, answer="India [1].",
+                    citations=[_citation(1)], window=find_window("Who did Pakistan blame this week?", dt.date(2026, 2, 3)))
+    message = format_slack(answer)
+    searched = 'Searched: articles published 2026-01-26 – 2026-02-03 (from "this week")'
+    assert message["blocks"][1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": searched}]}
+    assert message["text"].startswith(f"India [1].\n{searched}\nSources:")
+    refusal = Answer(question="q", answerable=False, answer="The sources I have don't say.", window=answer.window)
+    assert format_slack(refusal)["blocks"][1]["elements"][0]["text"] == searched
+    assert "Searched:" not in str(format_slack(answer.model_copy(update={"window": None})))
+
+
 def test_format_stays_inside_slacks_block_limits():
     long_quote = "word " * 2000
     answer = Answer(question="q", answerable=True, answer="x " * 3000,
-                    citations=[_citation(n, quote=long_quote) for n in range(1, 61)])
+                    citations=[_citation(n, quote=long_quote) for n in range(1, 61)],
+                    window=find_window("What happened this week?", dt.date(2026, 2, 3)))
     message = format_slack(answer)
     assert len(message["blocks"]) <= 50
     for block in message["blocks"]:

@@ -140,6 +140,26 @@ def test_a_thread_the_bot_cannot_read_is_still_answered_without_history(bot, sla
     assert posted[0]["blocks"][0]["text"]["text"] == seed_pipeline.ask(FIRST).answer
 
 
+def test_a_question_with_time_words_is_answered_saying_which_period_was_searched(bot, slack, seed_pipeline):
+    question = "Who did Pakistan blame for the attacks in 2026?"  # no as-of date from Slack: all of 2026 so far
+    asked = slack.say("C0WINDOW", EDITOR, f"<@{BOT_USER}> {question}")
+    assert post_event(bot, event_body(mention(asked, "C0WINDOW"), "Ev0WINDOW")).status_code == 200
+    deadline = time.monotonic() + 60
+    while not (posted := [p for p in slack.called("chat.postMessage") if p["channel"] == "C0WINDOW"]):
+        assert time.monotonic() < deadline, "no answer posted"
+        time.sleep(0.05)
+    blocks = posted[0]["blocks"]
+    expected = seed_pipeline.ask(question)
+    searched = f"Searched: {expected.window.describe()}"  # the chat Sources panel's words
+    assert '(from "in 2026")' in searched and expected.citations
+    assert blocks[0]["text"]["text"] == expected.answer
+    assert blocks[1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": searched}]}
+    assert blocks[2] == {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Sources* ({len(expected.citations)})"}]}
+    # Read back as a thread's history, the reply is the answer alone: the window line is not a claim.
+    reply = next(m for m in slack.messages["C0WINDOW"] if m.get("blocks") == blocks)
+    assert thread_history([reply], "9999999999.0", BOT_USER, None) == [Message(role="assistant", content=expected.answer)]
+
+
 def test_a_thumbs_down_click_is_stored_and_exported_as_an_eval_candidate(bot, slack, seed_settings, seed_pipeline, tmp_path):
     asked = slack.say(CHANNEL, EDITOR, f"<@{BOT_USER}> Who did Pakistan blame for the attacks?")
     before = len(slack.called("chat.postMessage"))

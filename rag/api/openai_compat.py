@@ -2,8 +2,9 @@
 the official `openai` client can use the service as if it were a model.
 
 The last user message is the question, earlier messages are the history. The reply text is the
-answer with its [n] markers followed by a "Sources:" list; the same citations also travel as data,
-in a top-level `citations` field (and in the final chunk when streaming).
+answer with its [n] markers, a "Searched:" line when the question's time words set a date window, then
+a "Sources:" list; the same citations also travel as data, in a top-level `citations` field (and in the
+final chunk when streaming).
 """
 
 from __future__ import annotations
@@ -102,10 +103,14 @@ class ChatCompletion(BaseModel):
 
 
 def reply_text(answer: Answer) -> str:
-    """The answer, then one markdown line per cited source: `[n] [Title](url) — Outlet, date: "quote"`."""
+    """The answer, the period searched when the question named one (`Searched: …`, as the chat shows it),
+    then one markdown line per cited source: `[n] [Title](url) — Outlet, date: "quote"`."""
+    lines = [answer.answer]
+    if answer.window is not None:
+        lines += ["", f"Searched: {answer.window.describe()}"]
     if not answer.citations:
-        return answer.answer
-    lines = [answer.answer, "", "Sources:"]
+        return "\n".join(lines)
+    lines += ["", "Sources:"]
     for c in answer.citations:
         name = f"[{c.title}]({c.url})" if c.url else c.title
         details = ", ".join(d for d in (c.outlet, c.published and c.published.isoformat()) if d)

@@ -76,16 +76,21 @@ def feedback_buttons(answer_id: str) -> dict:
 
 
 def format_slack(answer: Answer, response_type: str = "in_channel", feedback: bool = False) -> dict:
-    """A Slack message: the answer with its [n] markers, a "Sources" heading, each cited source with its
-    quote, and (with `feedback`) the rating buttons. Without buttons the message is the same for the same
-    answer, whatever its id; the buttons are only offered where the answer was remembered for rating."""
+    """A Slack message: the answer with its [n] markers, the period searched when the question named one
+    (as the chat's Sources panel shows it), a "Sources" heading, each cited source with its quote, and
+    (with `feedback`) the rating buttons. Without buttons the message is the same for the same answer,
+    whatever its id; the buttons are only offered where the answer was remembered for rating."""
     answer_text = _clip(escape(answer.answer), SECTION_LIMIT)
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": answer_text}}]
     fallback = [answer_text]
+    if answer.window is not None:  # what the question's time words let through ("this week")
+        searched = escape(f"Searched: {answer.window.describe()}")
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": searched}]})
+        fallback.append(searched)
     if answer.citations:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"*Sources* ({len(answer.citations)})"}]})
         fallback.append("Sources:")
-    for citation in answer.citations[: MAX_BLOCKS - 4]:
+    for citation in answer.citations[: MAX_BLOCKS - 5]:  # answer, window, heading, closest, buttons
         head = source_line(citation)
         quote = _quoted(_clip(citation.quote, SECTION_LIMIT - len(head) - 50))
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"{head}\n{quote}"}})
