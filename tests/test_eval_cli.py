@@ -76,8 +76,20 @@ def test_reports_agree_with_the_exit_code(cli, seed_settings, seed_pipeline, tmp
     cases = ET.parse(out / "eval.xml").getroot().find("testsuite").findall("testcase")
     assert {c.get("name") for c in cases} == picked
     verdict = "passed" if report["gate"]["passed"] else "FAILED"
-    assert (out / "eval.md").read_text().startswith(f"# rag eval: gate {verdict}")
+    markdown = (out / "eval.md").read_text()
+    assert markdown.startswith(f"# rag eval: gate {verdict}")
     assert f"gate: {verdict}" in result.output
+    # Recall@5 by tag, over each tag's answerable questions: in the JSON, the Markdown and the console.
+    tags = {t for r in report["results"] for t in r["tags"]}
+    summary = report["summary"]
+    assert set(summary["recall_at_5_by_tag"]) == tags and set(summary["questions_by_tag"]) == tags
+    for tag in tags:
+        ranks = [r["retrieval_rank"] for r in report["results"] if tag in r["tags"] and r["answerable"]]
+        recall = sum(rank is not None and rank <= 5 for rank in ranks) / len(ranks) if ranks else None
+        assert summary["recall_at_5_by_tag"][tag] == recall
+        assert summary["questions_by_tag"][tag] == sum(tag in r["tags"] for r in report["results"])
+    assert "| tag | questions | passed | recall@5 |" in markdown
+    assert "by tag" in result.output and "recall@5" in result.output
 
 
 @pytest.mark.slow  # the CI gate runs this same command on every build; here it is opt-in

@@ -76,14 +76,20 @@ def test_markdown_shows_the_gate_then_each_failure_with_its_quotes(report):
     assert "### ok" not in text and "### declined" not in text
 
 
-def test_markdown_gives_pass_rate_and_recall_at_5_by_tag():
+def test_markdown_and_json_give_questions_pass_rate_and_recall_at_5_by_tag():
     missed = result("missed", correct=False, supported=False).model_copy(update={"retrieval_rank": 7, "tags": ["person", "time-relative"]})
     found = result("found").model_copy(update={"tags": ["person", "time-relative"]})
     refusal = result("declined", answerable=False, correct=True, refused=True)
     summary = summarise([missed, found, refusal])
     assert summary.recall_at_5_by_tag == {"person": 0.5, "time-relative": 0.5, "unanswerable": None}
-    text = to_markdown(EvalReport(summary=summary, gate=check_gate(summary, Thresholds()), results=[missed, found, refusal]))
+    report = EvalReport(summary=summary, gate=check_gate(summary, Thresholds()), results=[missed, found, refusal])
+    text = to_markdown(report)
+    assert "| tag | questions | passed | recall@5 |" in text
     assert "| time-relative | 2 | 50.0% | 50.0% |" in text and "| unanswerable | 1 | 100.0% | n/a |" in text
+    data = json.loads(to_json(report))["summary"]  # the same numbers, for machines
+    assert data["questions_by_tag"] == {"person": 2, "time-relative": 2, "unanswerable": 1}
+    assert data["pass_rate_by_tag"] == {"person": 0.5, "time-relative": 0.5, "unanswerable": 1.0}
+    assert data["recall_at_5_by_tag"] == {"person": 0.5, "time-relative": 0.5, "unanswerable": None}
 
 
 def test_junit_has_one_case_per_question_and_one_per_threshold(report):
