@@ -15,13 +15,19 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.errors import IndexEmpty, IndexMismatch
 from rag.models import Cell, Chunk, Row, Source, SourceInfo
 
+if TYPE_CHECKING:
+    from rag.analysis import ChunkAnalysis
+
 # What a docstore holds changes with the code that reads it; an index of another format is refused for
 # questions (errors.IndexMismatch) and rebuilt from its sources by the next `rag ingest`.
-FORMAT = 3  # 2: dataset cells and defined acronyms stored as data; 3: text normalised (cleaning.normalise_text)
+# 2: dataset cells and defined acronyms stored as data; 3: text normalised (cleaning.normalise_text);
+# 4: each chunk's parse and sentence vectors, and word vectors (rag.analysis)
+FORMAT = 4
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -35,6 +41,10 @@ CREATE TABLE IF NOT EXISTS chunks (
     cells TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source_id);
+CREATE TABLE IF NOT EXISTS analyses (
+    chunk_id TEXT PRIMARY KEY REFERENCES chunks(chunk_id) ON DELETE CASCADE, doc BLOB NOT NULL, sentences BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, vector BLOB NOT NULL);
 """
 
 _SOURCE_COLUMNS = "source_id, kind, title, outlet, url, published, authors, path, content_hash"
@@ -108,7 +118,8 @@ class DocStore:
         """Start over in this code's format (ingest then re-reads every source; vectors are reconciled)."""
         with self._lock:
             self._db.executescript(
-                "BEGIN IMMEDIATE; DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS sources; DROP TABLE IF EXISTS meta; COMMIT;"
+                "BEGIN IMMEDIATE; DROP TABLE IF EXISTS analyses; DROP TABLE IF EXISTS words; DROP TABLE IF EXISTS chunks; "
+                "DROP TABLE IF EXISTS sources; DROP TABLE IF EXISTS meta; COMMIT;"
             )
             self._db.executescript(SCHEMA)
             self.set_meta("format", str(FORMAT))
@@ -134,7 +145,7 @@ class DocStore:
         return int(self.get_meta("generation") or 0)
 
     # --- writes (each one transaction) ---------------------------------------------------------------
-    def replace_source(self, source: Source, chunks: list[Chunk]) -> None:
+    def replace_source(self, source: Source, chunks: list[Chunk], analyses: Iterable[ChunkAnalysis] = ()) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -156,11 +167,20 @@ class DocStore:
                         for c in chunks
                     ],
                 )
+                self._db.executemany(
+                    "INSERT INTO analyses (chunk_id, doc, sentences) VALUES (?,?,?)",
+                    [(a.chunk_id, a.doc, a.sentences) for a in analyses],
+                )
                 self._bump()
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    def add_words(self, vectors: dict[str, bytes]) -> None:
+        """Vectors of words new to the index (shared by all sources, so never removed with one)."""
+        with self._lock:
+            self._db.executemany("INSERT OR IGNORE INTO words VALUES (?, ?)", list(vectors.items()))
 
     def remove_sources(self, source_ids: Iterable[str]) -> None:
         ids = list(source_ids)
@@ -204,6 +224,24 @@ class DocStore:
         with self._lock:
             rows = self._db.execute(_CHUNK_SELECT + f" WHERE c.chunk_id IN ({marks})", chunk_ids).fetchall()
         return {r[0]: _chunk(r) for r in rows}
+
+    def analyses(self, chunk_ids: list[str]) -> dict[str, tuple[bytes, bytes]]:
+        """Each chunk's stored parse and sentence vectors (rag.analysis), for those that have them."""
+        return {r[0]: (r[1], r[2]) for r in self._select("SELECT chunk_id, doc, sentences FROM analyses WHERE chunk_id IN", chunk_ids)}
+
+    def word_vectors(self, words: list[str]) -> dict[str, bytes]:
+        return {r[0]: r[1] for r in self._select("SELECT word, vector FROM words WHERE word IN", words)}
+
+    def known_words(self, words: list[str]) -> set[str]:
+        return {r[0] for r in self._select("SELECT word FROM words WHERE word IN", words)}
+
+    def _select(self, query: str, keys: list[str]) -> list[tuple]:
+        rows: list[tuple] = []
+        for lo in range(0, len(keys), 500):  # SQLite caps the number of parameters of one statement
+            part = keys[lo : lo + 500]
+            with self._lock:
+                rows += self._db.execute(f"{query} ({','.join('?' * len(part))})", part).fetchall()
+        return rows
 
     def sources(self) -> list[SourceInfo]:
         query = f"""SELECT {', '.join('s.' + c.strip() for c in _SOURCE_COLUMNS.split(','))},

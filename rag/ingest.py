@@ -1,4 +1,5 @@
-"""Incremental, idempotent, crash-safe ingestion: sources → chunks → embeddings → Chroma + docstore.
+"""Incremental, idempotent, crash-safe ingestion: sources → chunks → embeddings and analyses (rag.analysis)
+→ Chroma + docstore.
 
 Write order for each batch of new or changed sources, chosen so a crash at any point leaves nothing
 visible half-way and nothing duplicated once ingest is re-run:
@@ -17,12 +18,16 @@ from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
+from spacy.language import Language
+
+from rag.analysis import analyse
 from rag.chunking import chunk_source
 from rag.disk import MB, check_room, out_of_space_is_clear
 from rag.docstore import DocStore
 from rag.embedding import MiniLMEmbedding
 from rag.errors import IndexReadOnly, SourcePathMissing
 from rag.keyword import KeywordIndex
+from rag.meaning import Meaning
 from rag.models import Chunk, IngestReport, SkippedItem, Source
 from rag.settings import Settings
 from rag.sources import load_sources
@@ -72,8 +77,9 @@ def reconcile(docs: DocStore, vectors: VectorStore) -> set[str]:
 
 
 class Ingester:
-    def __init__(self, settings: Settings, docs: DocStore, vectors: VectorStore, embedder: MiniLMEmbedding):
+    def __init__(self, settings: Settings, docs: DocStore, vectors: VectorStore, embedder: MiniLMEmbedding, nlp: Language):
         self.settings, self.docs, self.vectors, self.embedder = settings, docs, vectors, embedder
+        self.nlp, self.meaning = nlp, Meaning(embedder)
 
     def run(self, paths: Iterable[Path], prune: bool = False, on_progress: ProgressCallback | None = None,
             on_wait: WaitCallback | None = None) -> IngestReport:
@@ -135,14 +141,18 @@ class Ingester:
         check_room(self.settings.index_dir, self.settings.min_free_mb * MB)
         chunks = [chunk for _, own in pending for chunk in own]
         vectors = self.embedder.embed_texts([chunk.text for chunk in chunks])
+        # What the answerer reads of each chunk, so questions need not parse and embed it again
+        analysed = analyse(chunks, self.nlp, self.meaning, self.docs.known_words)
+        by_chunk = {a.chunk_id: a for a in analysed.chunks}
         old = {source.source_id: set(self.docs.chunk_ids(source.source_id)) for source, _ in pending}
         # Vectors first, for all pending sources in one call (Chroma costs ~40 ms a call on top of ~1 ms a
         # chunk); a crash before the docstore commits below leaves orphans the next run's reconcile removes.
         # Same ids only when the content is unchanged but its vectors went missing: rewrite them whole.
         self.vectors.delete(sorted(c.chunk_id for c in chunks if c.chunk_id in old[c.source_id]))
         self.vectors.add(chunks, vectors)
+        self.docs.add_words(analysed.words)
         for source, own in pending:
-            self.docs.replace_source(source, own)
+            self.docs.replace_source(source, own, [by_chunk[c.chunk_id] for c in own])
             self.vectors.delete(sorted(old[source.source_id] - {c.chunk_id for c in own}))
         return len(chunks)
 

@@ -113,7 +113,7 @@ def pin_citations(question: str, text: str, passages: list[ScoredChunk], nlp) ->
 
 def _best_sentence(claim: str, passage: ScoredChunk, nlp) -> tuple[Sentence, float]:
     words, figures = word_set(claim), numbers(claim)
-    sentences = passage_sentences([passage], nlp) or [_whole(passage, nlp)]
+    sentences = passage_sentences([passage], lambda chunk: parse(nlp, chunk.text)) or [_whole(passage, nlp)]
 
     def overlap(s: Sentence) -> float:
         return len(words & word_set(s.text)) + 3 * len(figures & numbers(s.text))

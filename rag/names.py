@@ -10,6 +10,7 @@ Matching works on plain words (no parse), so a whole article can be searched for
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,7 @@ _WORD = re.compile(r"[^\W_][\w’'.&+]*")
 _DEMONYM_ENDINGS = ("i", "n", "an", "ian", "ese", "ish", "ic")
 
 
+@functools.lru_cache(maxsize=65536)  # an article's words repeat, and the same articles come back
 def fold(word: str) -> str:
     """Lower case, accents and dots dropped, a possessive 's removed: "Mbappé’s" -> "mbappe"."""
     word = unicodedata.normalize("NFKD", word)
@@ -115,6 +117,16 @@ def same_name_word(a: str, b: str) -> bool:
     return any(long_ == stem + ending for stem in stems for ending in _DEMONYM_ENDINGS)
 
 
+@functools.lru_cache(maxsize=4096)
+def _name_word_forms(part: str) -> frozenset[str]:
+    """Every word `same_name_word` could accept for `part` (and some it rejects), so a name is looked up
+    instead of compared with each word of an article: the part with a nationality ending, or the part
+    as such an adjective with the ending taken off (and the "a", "e" or "y" it may have replaced)."""
+    longer = {stem + ending for stem in (part, part[:-1]) for ending in _DEMONYM_ENDINGS}
+    shorter = {part[: -len(ending)] + tail for ending in _DEMONYM_ENDINGS for tail in ("", "a", "e", "y")}
+    return frozenset(longer | shorter)
+
+
 def find_name(name: str, words: Words, aliases: Mapping[str, str] = {}) -> set[int] | None:  # noqa: B006 (read only)
     """Where `name` is mentioned among `words` (their ids), or None.
 
@@ -126,7 +138,8 @@ def find_name(name: str, words: Words, aliases: Mapping[str, str] = {}) -> set[i
         return None
     found: set[int] = set()
     for part in parts:
-        hits = words.index.get(part) or [n for word, where in words.index.items() if same_name_word(part, word) for n in where]
+        hits = words.index.get(part) or [n for word in _name_word_forms(part) if word in words.index and same_name_word(part, word)
+                                         for n in words.index[word]]
         if not hits:
             break
         found.update(hits)

@@ -159,7 +159,7 @@ class Pipeline:
 
     # --- index ----------------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path] | None = None, prune: bool = False, on_progress=None, on_wait=None) -> IngestReport:
-        ingester = Ingester(self.settings, self.docs, self.vectors, self.embedder)
+        ingester = Ingester(self.settings, self.docs, self.vectors, self.embedder, self.nlp)
         report = ingester.run(paths or [self.settings.sources_dir], prune=prune, on_progress=on_progress, on_wait=on_wait)
         self._keyword = None
         self._vectors_generation = self.docs.generation()  # our own writes are already in our client
@@ -234,7 +234,9 @@ class Pipeline:
     def extractive(self):
         from rag.extractive import ExtractiveAnswerer
 
-        return ExtractiveAnswerer(self.embedder, self.nlp, articles=self._article_text, threshold=self.settings.refusal_threshold)
+        return ExtractiveAnswerer(
+            self.embedder, self.nlp, stored=self.docs, articles=self._article_text, threshold=self.settings.refusal_threshold
+        )
 
     def _article_text(self, source_id: str) -> str | None:
         found = self.docs.source(source_id)

@@ -3,20 +3,22 @@
 Every backend cites sentences, never whole chunks: a citation's quote is `source.text[start:end]` of one
 sentence, which the claim check verifies.
 
-    sentences = passage_sentences(passages, nlp)
+    sentences = passage_sentences(passages, analyses.doc)   # a chunk's parse, as ingest stored it
     cites = Citations(); marker = cites.cite(sentences[0])   # "[1]"; cites.items -> [Citation]
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from spacy.language import Language
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 from rag.language import addressed_in, overlaps
 from rag.models import Chunk, Citation, ScoredChunk
-from rag.nlp import parse, sentence_spans
+from rag.nlp import sentence_spans
+
+ChunkDoc = Callable[[Chunk], Doc]  # a chunk's parsed text (rag.analysis.Analyses.doc)
 
 MIN_SENTENCE_WORDS = 4  # shorter lines are headings and page debris ("Recommended Stories")
 
@@ -40,23 +42,22 @@ class Sentence:
         c = self.chunk
         return c.text[self.start - c.start : self.end - c.start]
 
+    @property
+    def content(self) -> str:
+        """What the sentence says, for comparing meanings: a dataset row's cells with their columns."""
+        if self.is_row and self.chunk.cells:
+            return " · ".join(f"{c.column}: {c.value}" for c in self.chunk.cells)
+        return self.text
 
-def passage_sentences(passages: list[ScoredChunk], nlp: Language) -> list[Sentence]:
+
+def passage_sentences(passages: list[ScoredChunk], docs: ChunkDoc) -> list[Sentence]:
     """The sentences of `passages`, each once (overlapping chunks repeat some), in source order."""
     out: list[Sentence] = []
     # what gives orders to a model, or carries what one orders, is never evidence, for any backend
     addressed = addressed_in(passages)
     for rank, passage in enumerate(passages):
-        chunk = passage.chunk
-        spans = addressed.get(chunk.source_id, [])
-        if chunk.row is not None:
-            if not overlaps(chunk.start, chunk.end, spans):
-                out.append(Sentence(passage, parse(nlp, chunk.text)[:], chunk.start, chunk.end, is_row=True, rank=rank))
-            continue
-        for span in sentence_spans(nlp, chunk.text):
-            start, end = chunk.start + span.start_char, chunk.start + span.end_char
-            if sum(not t.is_punct for t in span) >= MIN_SENTENCE_WORDS and not overlaps(start, end, spans):
-                out.append(Sentence(passage, span, start, end, False, rank))
+        spans = addressed.get(passage.chunk.source_id, [])
+        out += [s for s in chunk_sentences(passage, docs(passage.chunk), rank) if not overlaps(s.start, s.end, spans)]
     # Overlapping chunks repeat sentences; keep one copy, preferring the longer (uncut) one.
     out.sort(key=lambda s: (s.chunk.source_id, s.start, -(s.end - s.start), s.rank))
     kept: list[Sentence] = []
@@ -69,6 +70,19 @@ def passage_sentences(passages: list[ScoredChunk], nlp: Language) -> list[Senten
             s.before = previous
         kept.append(s)
     return kept
+
+
+def chunk_sentences(passage: ScoredChunk, doc: Doc, rank: int = 0) -> list[Sentence]:
+    """One passage's citable sentences, from its parse `doc`: a dataset row is one; otherwise spaCy's
+    sentences of MIN_SENTENCE_WORDS words or more."""
+    chunk = passage.chunk
+    if chunk.row is not None:
+        return [Sentence(passage, doc[:], chunk.start, chunk.end, is_row=True, rank=rank)]
+    return [
+        Sentence(passage, span, chunk.start + span.start_char, chunk.start + span.end_char, False, rank)
+        for span in sentence_spans(doc)
+        if sum(not t.is_punct for t in span) >= MIN_SENTENCE_WORDS
+    ]
 
 
 class Citations:

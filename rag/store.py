@@ -246,7 +246,9 @@ class VectorStore:
         nodes = [
             TextNode(
                 id_=chunk.chunk_id,
-                text=chunk.text,
+                # The docstore holds the text; a copy here cost ~10 KB a chunk (Chroma also indexes it
+                # for full-text search) and nothing reads it.
+                text="",
                 embedding=vector.tolist(),
                 metadata={
                     "source_id": chunk.source_id,

@@ -38,11 +38,12 @@ def test_every_draft_goes_through_the_claim_check_in_ask(seed_pipeline, monkeypa
     assert not answer.answerable and answer.answer.startswith(REFUSAL_PREFIX) and answer.citations == []
 
 
-def test_an_index_from_another_version_is_refused_for_questions_and_rebuilt_by_ingest(tmp_path):
+@pytest.mark.parametrize("version", ["1", "3"], ids=["oldest", "before-stored-analyses"])
+def test_an_index_from_another_version_is_refused_for_questions_and_rebuilt_by_ingest(tmp_path, version):
     settings = Settings(index_dir=tmp_path / "index")
     Pipeline(settings).ingest([SOURCES])
     with sqlite3.connect(tmp_path / "index" / "docstore.sqlite") as db:
-        db.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (version,))
     old = Pipeline(settings)
     with pytest.raises(errors.IndexMismatch, match="run `rag ingest`"):
         old.ask(QUESTION)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.models import Chunk, ScoredChunk
-from rag.nlp import load_nlp
+from rag.nlp import load_nlp, parse
 from rag.sentences import Citations, passage_sentences
 
 TEXT = (
@@ -29,7 +29,7 @@ def nlp():
 
 def test_overlapping_chunks_give_each_sentence_once_with_source_offsets(nlp):
     cut = TEXT.index("Officials")
-    sentences = passage_sentences([chunk(0, len(TEXT), 0), chunk(cut, len(TEXT), 1)], nlp)
+    sentences = passage_sentences([chunk(0, len(TEXT), 0), chunk(cut, len(TEXT), 1)], lambda c: parse(nlp, c.text))
     texts = [s.text for s in sentences]
     assert texts.count("Officials said 40 ships were stranded.") == 1
     assert all(TEXT[s.start : s.end] == s.text for s in sentences)
@@ -37,11 +37,11 @@ def test_overlapping_chunks_give_each_sentence_once_with_source_offsets(nlp):
 
 
 def test_a_paragraph_addressed_to_a_model_is_never_a_sentence_of_evidence(nlp):
-    assert not any("Oslo" in s.text for s in passage_sentences([chunk(0, len(TEXT), 0)], nlp))
+    assert not any("Oslo" in s.text for s in passage_sentences([chunk(0, len(TEXT), 0)], lambda c: parse(nlp, c.text)))
 
 
 def test_citing_a_sentence_twice_reuses_its_number(nlp):
-    first, second, *_ = passage_sentences([chunk(0, len(TEXT), 0)], nlp)
+    first, second, *_ = passage_sentences([chunk(0, len(TEXT), 0)], lambda c: parse(nlp, c.text))
     cites = Citations()
     assert [cites.cite(first), cites.cite(second), cites.cite(first)] == ["[1]", "[2]", "[1]"]
     assert [(c.n, c.quote) for c in cites.items] == [(1, first.text), (2, second.text)]

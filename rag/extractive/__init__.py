@@ -1,7 +1,7 @@
 """The extractive answerer: candidate answers generated from the retrieved sentences, scored by fitted
 weights, and the best one stated first and quoted. Below the fitted threshold it refuses.
 
-    answerer = ExtractiveAnswerer(embedder, nlp)
+    answerer = ExtractiveAnswerer(embedder, nlp, stored=docs)   # docs: the index's parses and vectors
     draft = answerer.answer("Who did Pakistan blame?", passages)   # an Answer; the Pipeline then checks it
     ranking = answerer.rank("Who did Pakistan blame?", passages)   # every candidate with its features
 
@@ -14,21 +14,27 @@ fitted score and threshold (ranker.py, weights.json) → which other articles ag
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from spacy.language import Language
 
+from rag.analysis import Analyses
 from rag.extractive.agreement import weigh
 from rag.extractive.candidates import Candidate, generate
 from rag.extractive.compose import write
 from rag.extractive.evidence import Articles, ArticleText, Evidence, score_sentences
 from rag.extractive.features import describe
-from rag.extractive.meaning import Meaning
+from rag.meaning import Meaning, StoredVectors, unpack
 from rag.extractive.question import Question, analyse
 from rag.extractive.ranker import Weights, rank
 from rag.models import Answer, ScoredChunk
 from rag.sentences import Citations, passage_sentences
 from rag.verify import refuse
+
+if TYPE_CHECKING:
+    from rag.docstore import DocStore
 
 __all__ = ["ExtractiveAnswerer", "Ranking"]
 
@@ -50,12 +56,16 @@ class ExtractiveAnswerer:
         embedder,
         nlp: Language,
         *,
+        stored: DocStore | None = None,
         articles: ArticleText | None = None,
         weights: Weights | None = None,
         threshold: float | None = None,
     ):
+        """`stored`: the index whose chunks were analysed at ingest; without it, passages are parsed and
+        their sentences embedded here (slower; the answers are the same)."""
         self.nlp = nlp
-        self.meaning = Meaning(embedder)
+        self.meaning = Meaning(embedder, stored=_unpacked(stored.word_vectors) if stored is not None else None)
+        self.analyses = Analyses(nlp, self.meaning, stored.analyses if stored is not None else None)
         self.articles = Articles(articles)  # a sentence's whole article, where names and dates it leaves implicit are found
         self._weights = weights
         self._threshold = threshold
@@ -69,7 +79,8 @@ class ExtractiveAnswerer:
     def candidates(self, question: str, passages: list[ScoredChunk], as_of: dt.date | None = None) -> Ranking:
         """Every candidate with its features, not yet scored (what `evals/fit.py` fits the weights on)."""
         q = analyse(question, self.nlp, self.meaning, as_of=as_of or dt.date.today())
-        evidence = score_sentences(q, passage_sentences(passages, self.nlp), self.meaning, self.articles)
+        self.analyses.load(passages)
+        evidence = score_sentences(q, passage_sentences(passages, self.analyses.doc), self.meaning, self.articles)
         found = generate(q, evidence)
         describe(q, found, evidence, self.meaning)
         return Ranking(q, evidence, found)
@@ -91,3 +102,7 @@ class ExtractiveAnswerer:
         cites = Citations()
         text = write(ranking.question, weigh(ranking.candidates, threshold), cites)
         return Answer(question=question, answer=text, answerable=True, citations=cites.items)
+
+
+def _unpacked(read: Callable[[list[str]], dict[str, bytes]]) -> StoredVectors:
+    return lambda words: {w: unpack(v)[0] for w, v in read(words).items()}

@@ -1,6 +1,6 @@
 """Evidence: each sentence of the retrieved passages, scored against the question.
 
-    scored = score_sentences(q, passage_sentences(passages, nlp), meaning, articles)
+    scored = score_sentences(q, passage_sentences(passages, analyses.doc), meaning, articles)
     best = [e for e in scored if e.admissible]
 
 Hard constraints first, only for what no paraphrase can change: the question's names, numbers, dates
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from spacy.tokens import Token
 
-from rag.extractive.meaning import Meaning
+from rag.meaning import Meaning
 from rag.extractive.question import Form, Question, Term
 from rag.language import without_orders
 from rag.models import Chunk
@@ -104,15 +104,26 @@ def sentence_words(s: Sentence) -> list[Token]:
 
 
 def word_match(term: Term, token: Token) -> float:
-    forms = (token.lemma_.lower(), token.lower_)
-    if any(w in forms for w in term.words):
+    return _word_match(term.words, token.lemma_.lower(), token.lower_)
+
+
+@functools.lru_cache(maxsize=65536)  # the same words meet the same question terms sentence after sentence
+def _word_match(words: tuple[str, ...], lemma: str, lower: str) -> float:
+    forms = (lemma, lower)
+    if any(w in forms for w in words):
         return 1.0
-    for a in term.words:
+    for a in words:
         for b in forms:
             short, long_ = sorted((a, b), key=len)
             if len(short) >= MIN_STEM and long_.startswith(short) and len(long_) - len(short) <= 4:
                 return DERIVATION
     return 0.0
+
+
+def _best_matches(terms: list[Term], tokens: list[Token]) -> list[tuple[float, int]]:
+    """For each question term, its best match among `tokens` and where (the last of equals): (score, token index)."""
+    forms = [(t.lemma_.lower(), t.lower_, t.i) for t in tokens]  # spaCy looks each string up on every access
+    return [max(((_word_match(term.words, lemma, lower), i) for lemma, lower, i in forms), default=(0.0, -1)) for term in terms]
 
 
 def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, articles: Articles | None = None) -> list[Evidence]:
@@ -122,7 +133,7 @@ def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, ar
     for j, term in enumerate(q.terms):
         group = "names" if term.pos in ("PROPN", "NUM") else "verbs" if term.pos == "VERB" else "nouns"
         groups[group].append(j)
-    matches = [[max((word_match(term, t), t.i) for t in e.tokens) if e.tokens else (0.0, -1) for term in q.terms] for e in found]
+    matches = [_best_matches(q.terms, e.tokens) for e in found]
     n = len(found)
     idf = [math.log((n + 1) / (sum(m[j][0] > 0 for m in matches) + 0.5)) for j in range(len(q.terms))]
     articles = articles or Articles()
@@ -135,7 +146,7 @@ def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, ar
         _constrain(q, e, articles.of(e.sentence.chunk))
     admissible = [e for e in found if e.admissible]
     if admissible:
-        vectors = meaning.vectors([q.text] + [_content_text(e.sentence) for e in admissible])
+        vectors = meaning.vectors([q.text] + [e.sentence.content for e in admissible])
         for e, cosine in zip(admissible, vectors[1:] @ vectors[0], strict=True):
             e.dense = float(cosine)
     by_meaning = sorted(admissible, key=lambda e: -e.dense)[:SENTENCES_KEPT]
@@ -180,15 +191,9 @@ def close_to_question(e: Evidence, threshold: float) -> set[int]:
     return near
 
 
-def _content_text(s: Sentence) -> str:
-    if s.is_row and s.chunk.cells:
-        return " · ".join(f"{c.column}: {c.value}" for c in s.chunk.cells)
-    return s.text
-
-
 def _constrain(q: Question, e: Evidence, article: Article) -> None:
     s = e.sentence
-    text, before = _content_text(s), (s.before.text if s.before is not None else "")
+    text, before = s.content, (s.before.text if s.before is not None else "")
     if q.numbers:
         away = _away(q.numbers, numbers(text), numbers(before), article.numbers)
         if away is None:

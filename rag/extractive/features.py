@@ -12,18 +12,20 @@ sentences and other sources give the same value. The weights are fitted (`evals/
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from rag.extractive.candidates import Candidate
 from rag.extractive.evidence import Evidence, close_to_question, meaning_within, word_match
-from rag.extractive.meaning import Meaning
+from rag.meaning import Meaning
 from rag.extractive.question import Question, asked_verb
 from rag.extractive.values import holds
 from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies
 from rag.names import name_parts
+from rag.nlp import PARSED_CHUNKS
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
 FEATURES = (
@@ -231,10 +233,15 @@ def _clause_terms(e: Evidence, span: Span) -> float:
 
 
 def _within_quotes(span: Span) -> bool:
-    before = span.doc.text[: span.start_char]
+    before = _text(span.doc)[: span.start_char]
     line_start = before.rfind("\n") + 1
     before = before[line_start:]
     return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
+@functools.lru_cache(maxsize=PARSED_CHUNKS)
+def _text(doc: Doc) -> str:
+    return doc.text  # spaCy joins every token's text again on each access
 
 
 def _agreement(candidates: list[Candidate]) -> None:

@@ -21,7 +21,7 @@ from enum import StrEnum
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from rag.extractive.meaning import Meaning
+from rag.meaning import Meaning
 from rag.language import (
     ANSWER_KINDS,
     ASKING_VERBS,

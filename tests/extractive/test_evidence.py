@@ -13,7 +13,7 @@ from tests.passages import passage
 
 def evidence(answerer, question, passages, articles=None, as_of=None):
     q = analyse(question, answerer.nlp, answerer.meaning, as_of=as_of)
-    sentences = passage_sentences(passages, answerer.nlp)
+    sentences = passage_sentences(passages, answerer.analyses.doc)
     return {e.sentence.text: e for e in score_sentences(q, sentences, answerer.meaning, Articles(articles))}
 
 
