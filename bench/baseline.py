@@ -88,20 +88,23 @@ def clone_from_ours(our_index: Path, index_dir: Path, settings: Settings, page: 
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+    from rag.docstore import DocStore
     from rag.store import VectorStore
 
     _disable_global_llm()
     ours = VectorStore(settings.model_copy(update={"index_dir": our_index})).collection
+    texts = DocStore(our_index / "docstore.sqlite")  # our Chroma keeps no copy of the text
     embedder = MiniLMEmbedding(settings.embed_model, settings.embed_batch_size, settings.model_cache_dir)
     storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=_collection(index_dir, fresh=True)))
     index = VectorStoreIndex([], storage_context=storage, embed_model=embedder)
     started, offset, copied = time.perf_counter(), 0, 0
     while True:
-        got = ours.get(include=["embeddings", "documents", "metadatas"], limit=page, offset=offset)
+        got = ours.get(include=["embeddings", "metadatas"], limit=page, offset=offset)
+        chunks = texts.get_chunks(got["ids"])
         nodes = [
-            TextNode(id_=cid, text=text, embedding=list(map(float, vector)),
+            TextNode(id_=cid, text=chunks[cid].text, embedding=list(map(float, vector)),
                      relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=meta["source_id"])})
-            for cid, text, vector, meta in zip(got["ids"], got["documents"], got["embeddings"], got["metadatas"], strict=True)
+            for cid, vector, meta in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)
         ]
         index.insert_nodes(nodes)
         copied += len(nodes)

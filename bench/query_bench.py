@@ -38,6 +38,14 @@ def make_systems(index: Path, baseline_index: Path | None, wanted: list[str]) ->
         systems["retrieve"] = lambda q: [hit.chunk.source_id for hit in pipeline.retrieve(q)]
     if "ask" in wanted and ask_available():
         systems["ask"] = lambda q: [c.source_id for c in pipeline.ask(q).citations]
+    if "ask-parsing" in wanted and ask_available():
+        # The answer stage as it was before ingest stored parses and vectors: same answers, all the work
+        # done at question time (a second Pipeline, so no cache is shared with "ask").
+        from rag.extractive import ExtractiveAnswerer
+
+        parsing = Pipeline(Settings(index_dir=index))
+        parsing.extractive = ExtractiveAnswerer(parsing.embedder, parsing.nlp, articles=parsing._article_text)
+        systems["ask-parsing"] = lambda q: [c.source_id for c in parsing.ask(q).citations]
     if "baseline" in wanted and baseline_index is not None:
         from baseline import BaselineRetriever
 

@@ -26,9 +26,9 @@ from rag.extractive.candidates import Candidate, generate
 from rag.extractive.compose import write
 from rag.extractive.evidence import Articles, ArticleText, Evidence, score_sentences
 from rag.extractive.features import describe
-from rag.meaning import Meaning, StoredVectors, unpack
 from rag.extractive.question import Question, analyse
 from rag.extractive.ranker import Weights, rank
+from rag.meaning import Meaning, StoredVectors, unpack
 from rag.models import Answer, ScoredChunk
 from rag.sentences import Citations, passage_sentences
 from rag.verify import refuse

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from spacy.tokens import Token
 
-from rag.meaning import Meaning
 from rag.extractive.question import Form, Question, Term
 from rag.language import without_orders
+from rag.meaning import Meaning
 from rag.models import Chunk
 from rag.names import Words, find_name
 from rag.nlp import entities

@@ -20,10 +20,10 @@ from spacy.tokens import Doc, Span, Token
 
 from rag.extractive.candidates import Candidate
 from rag.extractive.evidence import Evidence, close_to_question, meaning_within, word_match
-from rag.meaning import Meaning
 from rag.extractive.question import Question, asked_verb
 from rag.extractive.values import holds
 from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies
+from rag.meaning import Meaning
 from rag.names import name_parts
 from rag.nlp import PARSED_CHUNKS
 

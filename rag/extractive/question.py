@@ -21,7 +21,6 @@ from enum import StrEnum
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
-from rag.meaning import Meaning
 from rag.language import (
     ANSWER_KINDS,
     ASKING_VERBS,
@@ -32,6 +31,7 @@ from rag.language import (
     WH_WORDS,
     is_yes_no,
 )
+from rag.meaning import Meaning
 from rag.names import name_parts
 from rag.nlp import parse, with_entities
 from rag.normalise import CODE, find_dates, numbers, without_dates
