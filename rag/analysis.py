@@ -1,10 +1,12 @@
-"""What the answerer reads of each chunk, computed once at ingest and stored with it: the parse (tokens,
-tags, lemmas, dependencies, sentences and named entities) and a vector per sentence, plus a vector per
-content word (one table for the whole index). A question new to the process then costs lookups and
-arithmetic instead of parsing and embedding again every passage it retrieved.
+"""What the answerer reads of the index, computed once at ingest and stored with it: each chunk's parse
+(tokens, tags, lemmas, dependencies, sentences and named entities) and a vector per sentence; each
+article's names, figures and dates; a vector per content word (one table for the index). A question new
+to the process then costs lookups and arithmetic instead of parsing and embedding again every passage it
+retrieved.
 
-    found = analyse(chunks, nlp, meaning, docs.known_words)    # at ingest
-    docs.replace_source(source, chunks, found.chunks); docs.add_words(found.words)
+    found = analyse(chunks, nlp, meaning, docs.known_words)       # at ingest
+    docs.add_words(found.words)
+    docs.replace_source(source, chunks, found.chunks, Article.of(source.title, source.text, source.published))
 
     analyses = Analyses(nlp, meaning, docs.analyses)            # at question time
     analyses.load(passages)            # one read for all of them; their sentence vectors go to `meaning`
@@ -17,7 +19,10 @@ parsed and embedded when asked, by the same functions ingest uses: the answers a
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,9 +31,12 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+from rag.language import without_orders
 from rag.meaning import DIMENSIONS, Meaning, pack, unpack
 from rag.models import Chunk, ScoredChunk
+from rag.names import Words
 from rag.nlp import PARSED_CHUNKS, parse, parse_all
+from rag.normalise import date_keys, numbers
 from rag.sentences import chunk_sentences
 
 # What a Doc keeps in the index: everything the answerer reads (morphology included: the lead's verb
@@ -48,6 +56,31 @@ class ChunkAnalysis:
 class Analysed:
     chunks: list[ChunkAnalysis] = field(default_factory=list)
     words: dict[str, bytes] = field(default_factory=dict)  # word -> packed vector, for words new to the index
+
+
+@dataclass
+class Article:
+    """What the answerer's hard constraints need of a whole article: its names, figures and dates."""
+
+    words: Words
+    numbers: set[float]
+    dates: set[str]
+
+    @classmethod
+    def of(cls, title: str, text: str, published: dt.date | None) -> Article:
+        whole = f"{title}\n{without_orders(text)}"
+        pub = date_keys(published.isoformat()) if published else set()
+        return cls(Words.of(whole), numbers(whole), date_keys(whole, published) | pub)
+
+    def to_bytes(self) -> bytes:
+        facts = {"words": self.words.words, "capital": self.words.capital, "numbers": sorted(self.numbers), "dates": sorted(self.dates)}
+        return zlib.compress(json.dumps(facts).encode("utf-8"))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Article:
+        facts = json.loads(zlib.decompress(data))
+        words = Words(facts["words"], facts["capital"], list(range(len(facts["words"]))))
+        return cls(words, set(facts["numbers"]), set(facts["dates"]))
 
 
 StoredAnalyses = Callable[[list[str]], dict[str, tuple[bytes, bytes]]]  # chunk ids -> (doc, sentences) found

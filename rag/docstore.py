@@ -21,13 +21,14 @@ from rag.errors import IndexEmpty, IndexMismatch
 from rag.models import Cell, Chunk, Row, Source, SourceInfo
 
 if TYPE_CHECKING:
-    from rag.analysis import ChunkAnalysis
+    from rag.analysis import Article, ChunkAnalysis
 
 # What a docstore holds changes with the code that reads it; an index of another format is refused for
 # questions (errors.IndexMismatch) and rebuilt from its sources by the next `rag ingest`.
 # 2: dataset cells and defined acronyms stored as data; 3: text normalised (cleaning.normalise_text);
-# 4: each chunk's parse and sentence vectors, and word vectors (rag.analysis)
-FORMAT = 4
+# 4: each chunk's parse and sentence vectors, and word vectors (rag.analysis); 5: each article's names,
+# figures and dates (rag.analysis.Article)
+FORMAT = 5
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -43,6 +44,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source_id);
 CREATE TABLE IF NOT EXISTS analyses (
     chunk_id TEXT PRIMARY KEY REFERENCES chunks(chunk_id) ON DELETE CASCADE, doc BLOB NOT NULL, sentences BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS articles (
+    source_id TEXT PRIMARY KEY REFERENCES sources(source_id) ON DELETE CASCADE, facts BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, vector BLOB NOT NULL);
 """
@@ -118,7 +122,8 @@ class DocStore:
         """Start over in this code's format (ingest then re-reads every source; vectors are reconciled)."""
         with self._lock:
             self._db.executescript(
-                "BEGIN IMMEDIATE; DROP TABLE IF EXISTS analyses; DROP TABLE IF EXISTS words; DROP TABLE IF EXISTS chunks; "
+                "BEGIN IMMEDIATE; DROP TABLE IF EXISTS analyses; DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS words; "
+                "DROP TABLE IF EXISTS chunks; "
                 "DROP TABLE IF EXISTS sources; DROP TABLE IF EXISTS meta; COMMIT;"
             )
             self._db.executescript(SCHEMA)
@@ -145,7 +150,8 @@ class DocStore:
         return int(self.get_meta("generation") or 0)
 
     # --- writes (each one transaction) ---------------------------------------------------------------
-    def replace_source(self, source: Source, chunks: list[Chunk], analyses: Iterable[ChunkAnalysis] = ()) -> None:
+    def replace_source(self, source: Source, chunks: list[Chunk], analyses: Iterable[ChunkAnalysis] = (),
+                       article: Article | None = None) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -171,6 +177,8 @@ class DocStore:
                     "INSERT INTO analyses (chunk_id, doc, sentences) VALUES (?,?,?)",
                     [(a.chunk_id, a.doc, a.sentences) for a in analyses],
                 )
+                if article is not None:
+                    self._db.execute("INSERT INTO articles VALUES (?, ?)", (source.source_id, article.to_bytes()))
                 self._bump()
                 self._db.execute("COMMIT")
             except BaseException:
@@ -228,6 +236,14 @@ class DocStore:
     def analyses(self, chunk_ids: list[str]) -> dict[str, tuple[bytes, bytes]]:
         """Each chunk's stored parse and sentence vectors (rag.analysis), for those that have them."""
         return {r[0]: (r[1], r[2]) for r in self._select("SELECT chunk_id, doc, sentences FROM analyses WHERE chunk_id IN", chunk_ids)}
+
+    def article(self, source_id: str) -> Article | None:
+        """A source's names, figures and dates as ingest found them (rag.analysis.Article)."""
+        from rag.analysis import Article
+
+        with self._lock:
+            row = self._db.execute("SELECT facts FROM articles WHERE source_id = ?", (source_id,)).fetchone()
+        return Article.from_bytes(row[0]) if row else None
 
     def word_vectors(self, words: list[str]) -> dict[str, bytes]:
         return {r[0]: r[1] for r in self._select("SELECT word, vector FROM words WHERE word IN", words)}

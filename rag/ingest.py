@@ -20,7 +20,7 @@ from pathlib import Path
 
 from spacy.language import Language
 
-from rag.analysis import analyse
+from rag.analysis import Article, analyse
 from rag.chunking import chunk_source
 from rag.disk import MB, check_room, out_of_space_is_clear
 from rag.docstore import DocStore
@@ -152,7 +152,8 @@ class Ingester:
         self.vectors.add(chunks, vectors)
         self.docs.add_words(analysed.words)
         for source, own in pending:
-            self.docs.replace_source(source, own, [by_chunk[c.chunk_id] for c in own])
+            article = Article.of(source.title, source.text, source.published)
+            self.docs.replace_source(source, own, [by_chunk[c.chunk_id] for c in own], article)
             self.vectors.delete(sorted(old[source.source_id] - {c.chunk_id for c in own}))
         return len(chunks)
 

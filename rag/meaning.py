@@ -1,7 +1,7 @@
 """Closeness in meaning, from the same MiniLM that embeds passages: question against sentence, and word
 against word ("body" and "committee", "accuse" and "blame") where spelling cannot tell.
 
-    meaning = Meaning(embedder, stored=docs.word_vectors)
+    meaning = Meaning(embedder, stored=lookup)   # lookup(texts) -> the vectors the index holds for some of them
     meaning.similarity("blame", "accuse")        # cosine of the two vectors
     meaning.kinds("airline")                     # {"organisation": 0.5, "person": 0.2, ...}
 

@@ -7,10 +7,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from rag.analysis import Analyses, sentence_contents
+from rag.analysis import Analyses, Article, sentence_contents
 from rag.extractive import ExtractiveAnswerer
+from rag.meaning import DIMENSIONS, pack, unpack
 from rag.models import Filters, ScoredChunk
 from rag.nlp import parse, with_entities
 from rag.pipeline import Pipeline
@@ -48,6 +50,14 @@ def test_a_stored_parse_reads_back_as_the_question_time_parse(seed_pipeline):
         assert doc is not fresh  # read from the index, not parsed
         assert _annotations(doc) == _annotations(fresh)
         assert [(e.start, e.end, e.label_) for e in doc.ents] == [(e.start, e.end, e.label_) for e in fresh.ents]
+
+
+def test_an_article_s_names_figures_and_dates_read_back_as_found(seed_pipeline):
+    for info in seed_pipeline.sources():
+        source = seed_pipeline.source(info.source_id)
+        stored, fresh = seed_pipeline.docs.article(source.source_id), Article.of(source.title, source.text, source.published)
+        assert stored is not None and stored.words.words and stored.numbers
+        assert (stored.words, stored.numbers, stored.dates) == (fresh.words, fresh.numbers, fresh.dates)
 
 
 def test_a_question_embeds_none_of_its_passages_sentences(seed_pipeline):
@@ -92,3 +102,12 @@ def test_the_whole_archive_gold_set_gets_the_same_answers_either_way(tmp_path):
     pipeline.ingest([subset])
     gold = [json.loads(line) for path in questions for line in path.read_text().splitlines() if line.strip()]
     assert len(gold) > 800 and _same_answers(pipeline, gold) == []
+
+
+def test_stored_vectors_keep_their_meaning_and_store_the_same_twice():
+    vectors = np.random.default_rng(0).normal(size=(20, DIMENSIONS)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    stored = unpack(pack(vectors))
+    assert len(pack(vectors)) == 20 * (DIMENSIONS + 4)  # int8 and a scale: a quarter of float32
+    assert np.abs((stored * vectors).sum(axis=1) - 1).max() < 0.002
+    assert np.array_equal(unpack(pack(stored)), stored)  # what a question embeds is what ingest stored

@@ -39,6 +39,18 @@ def test_a_place_matches_its_nationality_adjective():
     assert found("Pakistan", "Pakistani officials said.")
 
 
+def test_a_nationality_adjective_is_found_whichever_way_round():
+    # find_name looks a name's nationality forms up instead of comparing it with every word of an article:
+    # every word the rule accepts must be among the forms looked up, either way round.
+    words = ["pakistan", "pakistani", "china", "chinese", "kenya", "kenyan", "italy", "italian", "iraq", "iraqi",
+             "sudan", "sudanese", "turkey", "turkish", "yemen", "yemeni", "nigeria", "nigerian", "arab", "arabic"]
+    for a in words:
+        for b in words:
+            if a != b and same_name_word(a, b):
+                assert found(a.title(), f"{b.title()} officials said."), (a, b)
+    assert found("Kenyan", "Kenya's president said.") and found("Italy", "Italian police said.")
+
+
 def test_accents_titles_and_possessives_do_not_stand_in_the_way():
     decomposed = unicodedata.normalize("NFD", "Mbappé is listed as a starter.")
     assert found("Kylian Mbappé", decomposed)

@@ -38,7 +38,7 @@ def test_every_draft_goes_through_the_claim_check_in_ask(seed_pipeline, monkeypa
     assert not answer.answerable and answer.answer.startswith(REFUSAL_PREFIX) and answer.citations == []
 
 
-@pytest.mark.parametrize("version", ["1", "3"], ids=["oldest", "before-stored-analyses"])
+@pytest.mark.parametrize("version", ["1", "3", "4"], ids=["oldest", "before-stored-analyses", "before-stored-articles"])
 def test_an_index_from_another_version_is_refused_for_questions_and_rebuilt_by_ingest(tmp_path, version):
     settings = Settings(index_dir=tmp_path / "index")
     Pipeline(settings).ingest([SOURCES])

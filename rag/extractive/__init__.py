@@ -66,7 +66,8 @@ class ExtractiveAnswerer:
         self.nlp = nlp
         self.meaning = Meaning(embedder, stored=_unpacked(stored.word_vectors) if stored is not None else None)
         self.analyses = Analyses(nlp, self.meaning, stored.analyses if stored is not None else None)
-        self.articles = Articles(articles)  # a sentence's whole article, where names and dates it leaves implicit are found
+        # a sentence's whole article, where names and dates it leaves implicit are found
+        self.articles = Articles(articles, stored.article if stored is not None else None)
         self._weights = weights
         self._threshold = threshold
 

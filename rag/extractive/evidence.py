@@ -16,14 +16,15 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from spacy.tokens import Token
 
+from rag.analysis import Article
 from rag.extractive.question import Form, Question, Term
-from rag.language import without_orders
 from rag.meaning import Meaning
 from rag.models import Chunk
 from rag.names import Words, find_name
@@ -62,25 +63,18 @@ class Evidence:
         return (self.cov_names + self.cov_nouns + self.cov_verbs) / 3
 
 
-@dataclass
-class Article:
-    """What the constraints need of a sentence's whole article, computed once per article version."""
-
-    words: Words
-    numbers: set[float]
-    dates: set[str]
-
-
 ArticleText = Callable[[str], str | None]  # source id -> the source's full text
+StoredArticle = Callable[[str], Article | None]  # source id -> what ingest found in it (DocStore.article)
 ARTICLES_CACHED = 512
 
 
 class Articles:
     """Sentences' whole articles, each read and indexed once per version (the same articles come back
-    question after question). Without a way to read them, a chunk stands for its article."""
+    question after question): as ingest stored them, else from their text. Without a way to read them, a
+    chunk stands for its article."""
 
-    def __init__(self, texts: ArticleText | None = None):
-        self.texts = texts
+    def __init__(self, texts: ArticleText | None = None, stored: StoredArticle | None = None):
+        self.texts, self.stored = texts, stored
         self._article = functools.lru_cache(maxsize=ARTICLES_CACHED)(self._read)
 
     def of(self, chunk: Chunk) -> Article:
@@ -90,9 +84,8 @@ class Articles:
         return self._article(version, chunk.source_id, chunk.title, chunk.published, None)
 
     def _read(self, version: str, source_id: str, title: str, published, text: str | None) -> Article:
-        whole = f"{title}\n{without_orders(text if text is not None else self.texts(source_id) or '')}"
-        pub = date_keys(published.isoformat()) if published else set()
-        return Article(Words.of(whole), numbers(whole), date_keys(whole, published) | pub)
+        found = self.stored(source_id) if self.stored is not None and text is None else None
+        return found or Article.of(title, text if text is not None else self.texts(source_id) or "", published)
 
 
 def sentence_words(s: Sentence) -> list[Token]:
@@ -120,10 +113,41 @@ def _word_match(words: tuple[str, ...], lemma: str, lower: str) -> float:
     return 0.0
 
 
-def _best_matches(terms: list[Term], tokens: list[Token]) -> list[tuple[float, int]]:
+class _TermIndex:
+    """Which question terms a word could match, looked up rather than compared: a match is the same
+    word, or (a derivation) one that starts with the other's first MIN_STEM letters."""
+
+    def __init__(self, terms: list[Term]):
+        self.terms = terms
+        self._by_word: dict[str, set[int]] = defaultdict(set)
+        self._by_stem: dict[str, set[int]] = defaultdict(set)
+        for j, term in enumerate(terms):
+            for w in term.words:
+                self._by_word[w].add(j)
+                if len(w) >= MIN_STEM:
+                    self._by_stem[w[:MIN_STEM]].add(j)
+        self._seen: dict[tuple[str, str], tuple[tuple[int, float], ...]] = {}
+
+    def matches(self, lemma: str, lower: str) -> tuple[tuple[int, float], ...]:
+        """(term index, score) of every term the word matches."""
+        found = self._seen.get((lemma, lower))
+        if found is None:
+            near = set()
+            for form in (lemma, lower):
+                near |= self._by_word.get(form, set()) | self._by_stem.get(form[:MIN_STEM], set())
+            scored = ((j, _word_match(self.terms[j].words, lemma, lower)) for j in sorted(near))
+            found = self._seen[(lemma, lower)] = tuple((j, score) for j, score in scored if score > 0)
+        return found
+
+
+def _best_matches(index: _TermIndex, tokens: list[Token]) -> list[tuple[float, int]]:
     """For each question term, its best match among `tokens` and where (the last of equals): (score, token index)."""
-    forms = [(t.lemma_.lower(), t.lower_, t.i) for t in tokens]  # spaCy looks each string up on every access
-    return [max(((_word_match(term.words, lemma, lower), i) for lemma, lower, i in forms), default=(0.0, -1)) for term in terms]
+    best = [(0.0, tokens[-1].i if tokens else -1)] * len(index.terms)
+    for t in tokens:
+        for j, score in index.matches(t.lemma_.lower(), t.lower_):
+            if (score, t.i) > best[j]:
+                best[j] = (score, t.i)
+    return best
 
 
 def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, articles: Articles | None = None) -> list[Evidence]:
@@ -133,7 +157,8 @@ def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, ar
     for j, term in enumerate(q.terms):
         group = "names" if term.pos in ("PROPN", "NUM") else "verbs" if term.pos == "VERB" else "nouns"
         groups[group].append(j)
-    matches = [_best_matches(q.terms, e.tokens) for e in found]
+    terms = _TermIndex(q.terms)
+    matches = [_best_matches(terms, e.tokens) for e in found]
     n = len(found)
     idf = [math.log((n + 1) / (sum(m[j][0] > 0 for m in matches) + 0.5)) for j in range(len(q.terms))]
     articles = articles or Articles()
