@@ -17,7 +17,7 @@ import numpy as np
 
 import rag  # noqa: F401  (offline environment first)
 from rag.docstore import DocStore
-from rag.meaning import unpack
+from rag.meaning import DIMENSIONS, unpack
 from rag.settings import Settings
 from rag.store import VectorStore
 
@@ -35,7 +35,7 @@ def main() -> None:
     stored = docs.analyses(ids)
     derived, kept = [], 0
     for chunk_id in ids:
-        vectors = unpack(stored[chunk_id][1]) if chunk_id in stored else np.zeros((0, 384))
+        vectors = unpack(stored[chunk_id][1]) if chunk_id in stored else np.zeros((0, DIMENSIONS))
         if len(vectors) == 0:
             kept += 1
             continue

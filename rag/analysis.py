@@ -39,8 +39,8 @@ from rag.nlp import PARSED_CHUNKS, parse, parse_all
 from rag.normalise import date_keys, numbers
 from rag.sentences import chunk_sentences
 
-# What a Doc keeps in the index: everything the answerer reads (morphology included: the lead's verb
-# agreement reads it), nothing it does not (token vectors, user data).
+# What a Doc keeps in the index: every annotation a fresh parse gives (tests/test_analysis.py compares
+# them), nothing the answerer never reads (token vectors, user data).
 DOC_ATTRS = ["ORTH", "SPACY", "TAG", "POS", "MORPH", "LEMMA", "DEP", "HEAD", "ENT_IOB", "ENT_TYPE", "SENT_START"]
 WORD_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})  # the words whose meanings the answerer compares
 

@@ -226,12 +226,7 @@ class DocStore:
             return [_chunk(r) for r in self._db.execute(_CHUNK_SELECT + " ORDER BY c.chunk_id")]
 
     def get_chunks(self, chunk_ids: list[str]) -> dict[str, Chunk]:
-        if not chunk_ids:
-            return {}
-        marks = ",".join("?" * len(chunk_ids))
-        with self._lock:
-            rows = self._db.execute(_CHUNK_SELECT + f" WHERE c.chunk_id IN ({marks})", chunk_ids).fetchall()
-        return {r[0]: _chunk(r) for r in rows}
+        return {r[0]: _chunk(r) for r in self._select(_CHUNK_SELECT + " WHERE c.chunk_id IN", chunk_ids)}
 
     def analyses(self, chunk_ids: list[str]) -> dict[str, tuple[bytes, bytes]]:
         """Each chunk's stored parse and sentence vectors (rag.analysis), for those that have them."""
