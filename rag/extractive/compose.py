@@ -98,14 +98,14 @@ def _both(reports: Reports, cites: Citations) -> str:
     parts = []
     for c in (best, rival):
         s = c.evidence.sentence
-        parts.append(f"{_noun_phrase(c.span)} ({_dated_source(s)}) {_cite(c, cites)}")
+        parts.append(f"{_noun_phrase(c.span, s.span)} ({_dated_source(s)}) {_cite(c, cites)}")
     text = f"Reports differ: {parts[0]} and {parts[1]}."
     for c in (best, rival):
         text += " " + _quoted(c.evidence.sentence, cites, c, quote_end(c.evidence.sentence))
     if reports.agreeing:
         first = reports.agreeing[0]
         who, plural = _also(best, reports.agreeing)
-        text += f" {who} also {'give' if plural else 'gives'} {_noun_phrase(first.span)} {_markers(reports.agreeing, cites)}."
+        text += f" {who} also {'give' if plural else 'gives'} {_noun_phrase(first.span, first.evidence.sentence.span)} {_markers(reports.agreeing, cites)}."
     return text
 
 
@@ -156,14 +156,16 @@ def yes_or_no(q: Question, best: Candidate) -> str:
 def _lead(q: Question, c: Candidate) -> str:
     if c.evidence.sentence.is_row:
         return _row_lead(c)
+    # The parse can join a sentence to the heading above it; a lead never reaches outside its sentence.
+    sentence = c.evidence.sentence.span
     if q.form is Form.DESCRIBE:
         text = f"{q.described}, {c.span.text.strip(' ,;')}"  # "Abdul Basit, a research fellow at …"
     elif c.label == "APPOS":
-        text = _appositive(c.span)
+        text = _appositive(c.span, sentence)
     elif q.form is Form.ENTITY and q.predicate is None and q.focus is not None:
-        text = _noun_phrase(c.span)  # "Who is the interior minister?": the name with its title
+        text = _noun_phrase(c.span, sentence)  # "Who is the interior minister?": the name with its title
     else:
-        text = _clause(c.span, c.evidence.sentence.span) or _noun_phrase(c.span)
+        text = _clause(c.span, sentence) or _noun_phrase(c.span, sentence)
     if c.date_note:
         text = text.replace(c.span.text, f"{c.span.text} ({c.date_note})", 1)
     return text[:1].upper() + text[1:]
@@ -186,12 +188,12 @@ def _row_lead(c: Candidate) -> str:
     return f"{value} — {rest}" if rest else value
 
 
-def _appositive(span: Span) -> str:
+def _appositive(span: Span, sentence: Span) -> str:
     """ "Abdul Basit, a research fellow at …": the name with the phrase that introduces it."""
     doc = span.doc
     head = span.root.head if span.root.dep_ == "appos" else span.root
-    start = min([head.left_edge.i, span.start])
-    end = max(span.end, head.i + 1)
+    start = max(min([head.left_edge.i, span.start]), sentence.start)
+    end = min(max(span.end, head.i + 1), sentence.end)
     text = doc[start:end].text.strip(" ,;")
     return text if len(text.split()) <= MAX_LEAD_WORDS else span.text
 
@@ -246,10 +248,10 @@ def _render(doc, indices: set[int]) -> str:
     return "".join(parts).strip().strip(",;:—-").strip()
 
 
-def _noun_phrase(span: Span) -> str:
+def _noun_phrase(span: Span, sentence: Span) -> str:
     doc, start, end = span.doc, span.start, span.end
-    while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i in range(start, end):
+    while start > sentence.start and doc[start - 1].dep_ == "compound" and doc[start - 1].head.i in range(start, end):
         start -= 1  # "Interior Minister" + "Mohsin Naqvi"
-    while end < len(doc) and doc[end].pos_ in ("NOUN", "PROPN", "ADJ") and end - span.end < 3:
+    while end < sentence.end and doc[end].pos_ in ("NOUN", "PROPN", "ADJ") and end - span.end < 3:
         end += 1  # "at least 254" + "attacks"
     return doc[start:end].text

@@ -63,3 +63,10 @@ def test_an_article_and_a_row_with_the_same_figure_are_both_cited_article_first(
     assert [c.evidence.sentence.chunk.source_id for c in reports.agreeing] == ["figures"]
     a = answerer.draft(ranking, [r, prose], threshold=0.0)
     assert [c.source_id for c in a.citations] == ["article", "figures"] and "gives the same figure [2]." in a.answer
+
+
+def test_the_lead_stays_inside_its_sentence_when_the_parse_joins_it_to_a_heading(answerer):
+    # A page's question heading sits on its own line; here spaCy parses it as the head of the apposition below.
+    text = "Who won the 2026 Kentucky Derby?\n\nGolden Tempo, a horse with long shot odds, won the 2026 Kentucky Derby on Saturday, May 2."
+    a = answer(answerer, "Which horse won the Kentucky Derby?", [passage(text)])
+    assert lead(a) == "Golden Tempo, a horse with long shot odds"
