@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from spacy.tokens import Token
@@ -60,6 +60,11 @@ class Words:
     def of_tokens(cls, tokens: Sequence[Token]) -> Words:
         tokens = [t for t in tokens if not t.is_space and not t.is_punct]
         return cls([fold(t.text) for t in tokens], [t.text[:1].isupper() for t in tokens], [t.i for t in tokens])
+
+
+def word_matches(text: str) -> Iterator[re.Match]:
+    """The words of `text` as `Words.of` reads them, with their offsets."""
+    return _WORD.finditer(text)
 
 
 def word_set(text: str) -> set[str]:

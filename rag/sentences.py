@@ -9,6 +9,7 @@ sentence, which the claim check verifies.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from spacy.tokens import Doc, Span
 
 from rag.language import addressed_in, overlaps
 from rag.models import Chunk, Citation, ScoredChunk
-from rag.nlp import sentence_spans
+from rag.nlp import PARSED_CHUNKS, sentence_spans
 
 ChunkDoc = Callable[[Chunk], Doc]  # a chunk's parsed text (rag.analysis.Analyses.doc)
 
@@ -80,9 +81,13 @@ def chunk_sentences(passage: ScoredChunk, doc: Doc, rank: int = 0) -> list[Sente
         return [Sentence(passage, doc[:], chunk.start, chunk.end, is_row=True, rank=rank)]
     return [
         Sentence(passage, span, chunk.start + span.start_char, chunk.start + span.end_char, False, rank)
-        for span in sentence_spans(doc)
-        if sum(not t.is_punct for t in span) >= MIN_SENTENCE_WORDS
+        for span in _long_enough(doc)
     ]
+
+
+@functools.lru_cache(maxsize=PARSED_CHUNKS)  # a chunk's sentences are read for every question it answers
+def _long_enough(doc: Doc) -> tuple[Span, ...]:
+    return tuple(span for span in sentence_spans(doc) if sum(not t.is_punct for t in span) >= MIN_SENTENCE_WORDS)
 
 
 class Citations:

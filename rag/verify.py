@@ -20,7 +20,7 @@ from spacy.language import Language
 
 from rag.language import addressed_in, addresses_a_model, embedded_question, overlaps
 from rag.models import Answer, Citation, Passage, ScoredChunk
-from rag.names import Words, find_name, fold, same_name_word, word_set
+from rag.names import Words, find_name, fold, same_name_word, word_matches, word_set
 from rag.nlp import entities, parse
 from rag.normalise import CODE, date_keys, find_dates, numbers, without_dates
 
@@ -163,8 +163,11 @@ def _names_ok(body: str, cited: list[Citation], passages: list[ScoredChunk], que
     unquoted = _QUOTE.sub(" ", body)  # quotations were already checked word for word
     if not re.search(r"[A-Z]", unquoted):
         return True  # no capital letter: nothing that could be a name
+    dates = find_dates(unquoted)
+    dated = {i for m in dates for i in range(m.start, m.end)}  # "February" is checked as a date
+    if all(fold(m.group()) in support for m in word_matches(unquoted) if m.start() not in dated and not m.group().islower()):
+        return True  # every word with a capital letter is in what it cites: no name to look for (and no parse)
     doc = parse(nlp, unquoted)
-    dated = {i for m in find_dates(unquoted) for i in range(m.start, m.end)}  # "February" is checked as a date
     names = [t for e in entities(doc) if e.label_ in _NAME_LABELS for t in e if t.is_alpha and not t.is_stop]
     names += [t for t in doc if t.pos_ == "PROPN" and t.is_alpha and t.i > 0]
     aliases = {k: v for chunk in cited_chunks for k, v in chunk.aliases.items()}

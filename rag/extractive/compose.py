@@ -105,7 +105,8 @@ def _both(reports: Reports, cites: Citations) -> str:
     if reports.agreeing:
         first = reports.agreeing[0]
         who, plural = _also(best, reports.agreeing)
-        text += f" {who} also {'give' if plural else 'gives'} {_noun_phrase(first.span, first.evidence.sentence.span)} {_markers(reports.agreeing, cites)}."
+        value = _noun_phrase(first.span, first.evidence.sentence.span)
+        text += f" {who} also {'give' if plural else 'gives'} {value} {_markers(reports.agreeing, cites)}."
     return text
 
 

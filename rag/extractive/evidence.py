@@ -62,6 +62,11 @@ class Evidence:
     def coverage(self) -> float:
         return (self.cov_names + self.cov_nouns + self.cov_verbs) / 3
 
+    @functools.cached_property
+    def words(self) -> Words:
+        """The sentence's words as names are looked up in (read once per question, by every candidate)."""
+        return Words.of_tokens(self.tokens)
+
 
 ArticleText = Callable[[str], str | None]  # source id -> the source's full text
 StoredArticle = Callable[[str], Article | None]  # source id -> what ingest found in it (DocStore.article)
@@ -238,7 +243,7 @@ def _constrain(q: Question, e: Evidence, article: Article) -> None:
         return
     if not q.entities:
         return
-    here = Words.of_tokens(e.tokens)
+    here = e.words
     near = Words.of(before)
     away = 0.0
     for name in q.entities:

@@ -87,5 +87,5 @@ def holds(c: Candidate, e: Evidence) -> bool:
     if what == "date":
         return bool(finest(c.value) & date_keys(s.text, s.chunk.published))
     if what == "name":
-        return bool(name_parts(c.text)) and bool(find_name(c.text, Words.of_tokens(e.tokens), s.chunk.aliases))
+        return bool(name_parts(c.text)) and bool(find_name(c.text, e.words, s.chunk.aliases))
     return c.value <= {t.lower_ for t in e.tokens}
