@@ -20,9 +20,11 @@ from spacy.tokens import Doc
 
 from rag.language import PERSON_PRONOUNS, POSSESSIVE_PRONOUNS, THING_PRONOUNS, WH_WORDS
 from rag.models import Message
+from rag.names import Words, find_name, fold
 from rag.nlp import entities, load_nlp, parse
 
 _GROUP_LABELS = {"ORG", "NORP"}
+_PLURAL = {"they", "them", "their"}
 _THING_LABELS = {"ORG", "NORP", "GPE", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"}
 _FRAGMENT_PREFIX = re.compile(r"^\s*(?:and\s+what\s+about|what\s+about|how\s+about|and|but|what\s+of)\b[\s,]*", re.I)
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
@@ -50,6 +52,22 @@ def _condense(question: str, history: list[Message], depth: int) -> str:
     return _resolve_pronouns(doc, previous, _short_answer(answer), nlp)
 
 
+def search_context(question: str, history: Sequence[Message]) -> str:
+    """For a follow-up that names nothing ("How many people attended?"), the names of the question before
+    it ("the 2024 Met Gala"), to search with: the follow-up alone would find any event's attendance."""
+    messages = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
+    users = [i for i, m in enumerate(messages) if m.role == "user"]
+    if not users:
+        return ""
+    nlp = load_nlp()
+    if any(e.label_ in _THING_LABELS | {"PERSON"} for e in entities(parse(nlp, question))):
+        return ""
+    previous = _condense(messages[users[-1]].content, messages[: users[-1]], MAX_DEPTH - 1)
+    names = [e.text for e in entities(parse(nlp, previous)) if e.label_ in _THING_LABELS | {"PERSON"}]
+    asked = Words.of(question)
+    return " ".join(dict.fromkeys(n for n in names if not find_name(n, asked)))
+
+
 def _short_answer(answer: str) -> str:
     """The previous answer's first claim (the short answer), markers removed; nothing from a refusal."""
     if answer.startswith(_REFUSAL):
@@ -67,16 +85,17 @@ def _is_fragment(doc: Doc) -> bool:
 
 def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp) -> str:
     out, changed = [], False
+    named = {fold(e.text) for e in entities(doc)}
     for t in doc:
         word = t.lower_
-        name = None
-        if any(e.end <= t.i for e in entities(doc) if e.label_ in _THING_LABELS | {"PERSON"}):
-            pass  # the question names its own antecedent: "how long after X did the US sign its deal?"
-        elif t.pos_ == "PRON" and word in PERSON_PRONOUNS:
-            name = _first_entity([answer, previous], {"PERSON"}, nlp)
-        elif t.pos_ == "PRON" and word in THING_PRONOUNS and t.dep_ != "expl":
-            labels = _THING_LABELS if word in ("it", "its") else _GROUP_LABELS  # "they" are a group, not a place
-            name = _first_entity([answer, previous], labels, nlp)
+        name, labels = None, _pronoun_labels(t)
+        if labels is None or any(e.end <= t.i and e.label_ in labels for e in entities(doc)):
+            pass  # not a pronoun, or the question names its own antecedent: "how long after X did the US sign its deal?"
+        elif word in _PLURAL and len(people := _people(answer, nlp)) > 1:
+            name = _listed(people)  # "Which of them …" after an answer naming several people
+        else:
+            # A pronoun never stands for a name its own question gives: "he" in "Where did he cook for Yo-Yo Ma?"
+            name = _first_entity(_antecedent_order(answer, previous, labels, nlp), labels, nlp, named)
         if name is None:
             out.append(t.text_with_ws)
             continue
@@ -87,12 +106,48 @@ def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp) -> str:
     return "".join(out) if changed else doc.text
 
 
-def _first_entity(texts: list[str], labels: set[str], nlp) -> str | None:
-    for text in texts:
-        if text:
-            for ent in entities(parse(nlp, text)):
-                if ent.label_ in labels:
-                    return re.sub(r"^the\s+", "", ent.text)
+def _pronoun_labels(t) -> set[str] | None:
+    """The entity labels a pronoun can stand for; None for a word that is no such pronoun."""
+    if t.pos_ != "PRON":
+        return None
+    if t.lower_ in PERSON_PRONOUNS:
+        return {"PERSON"}
+    if t.lower_ in THING_PRONOUNS and t.dep_ != "expl":
+        return _THING_LABELS if t.lower_ in ("it", "its") else _GROUP_LABELS  # "they" are a group, not a place
+    return None
+
+
+def _antecedent_order(answer: str, previous: str, labels: set[str], nlp) -> list[str]:
+    """Where to look for a person first: the previous answer, unless it spoke of someone as "he" or "her"
+    before naming anyone, for then its names are others and its pronoun is the previous question's person."""
+    if labels == {"PERSON"} and answer:
+        doc = parse(nlp, answer)
+        first_name = min((e.start for e in entities(doc) if e.label_ == "PERSON"), default=len(doc))
+        if any(t.pos_ == "PRON" and t.lower_ in PERSON_PRONOUNS for t in doc[:first_name]):
+            return [previous, answer]
+    return [answer, previous]
+
+
+def _people(answer: str, nlp) -> list[str]:
+    return list(dict.fromkeys(e.text for e in entities(parse(nlp, answer)) if e.label_ == "PERSON")) if answer else []
+
+
+def _listed(names: list[str]) -> str:
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _first_entity(texts: list[str], labels: set[str], nlp, excluded: set[str]) -> str | None:
+    docs = [parse(nlp, text) for text in texts if text]
+    # The tagger calls a surname alone an organisation now and then ("paid by Combs"); a word of a
+    # person's name is that person, never "it".
+    people = {fold(w) for doc in docs for e in entities(doc) if e.label_ == "PERSON" for w in e.text.split()}
+    for doc in docs:
+        for ent in entities(doc):
+            if ent.label_ not in labels or fold(ent.text) in excluded:
+                continue
+            if "PERSON" not in labels and {fold(w) for w in ent.text.split()} <= people:
+                continue
+            return re.sub(r"^the\s+", "", ent.text)
     return None
 
 

@@ -254,7 +254,7 @@ class Pipeline:
 
         `remember=True` (the API, Slack and the chat, which offer feedback buttons) records the answer so
         feedback can name it by `answer_id` later; evals and the CLI leave the index untouched."""
-        from rag.history import condense
+        from rag.history import condense, search_context
         from rag.verify import check_answer
 
         timings: dict[str, float] = {}
@@ -267,7 +267,7 @@ class Pipeline:
         ]
         standalone = condense(original, messages)
         t = time.perf_counter()
-        window, searched, passages = self.search(standalone, filters)
+        window, searched, passages = self.search(f"{standalone} {search_context(standalone, messages)}".strip(), filters)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         draft = self._answer_with_llm(standalone, passages, messages) if self.settings.llm_enabled else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.history import condense
+from rag.history import condense, search_context
 from rag.models import Message
 
 BLA_ANSWER = (
@@ -56,3 +56,34 @@ def test_a_refusal_offers_no_referent():
 def test_a_standalone_follow_up_is_left_alone():
     history = turn("Who leads the BLA?", BLA_ANSWER)
     assert condense("How many attacks were there in 2025?", history) == "How many attacks were there in 2025?"
+
+
+def test_a_pronoun_resolves_even_after_a_name_of_another_kind():
+    history = turn("Who is Maria Lopez?", "Maria Lopez is a reporter at the Daily Ledger [1].")
+    assert condense("What Spanish nickname did her colleagues give her?", history) == (
+        "What Spanish nickname did Maria Lopez’s colleagues give Maria Lopez?"
+    )
+
+
+def test_a_pronoun_never_stands_for_a_name_its_own_question_gives():
+    history = turn("Who is the most famous person chef Daniel Weiss has cooked for?",
+                   "He calls it a tie between singer Tom Harris and actor James Brown [1].")
+    # the answer's "He" is the chef of the question before; the singer named here cannot be "he"
+    assert condense("Where did he cook for Tom Harris?", history) == "Where did Daniel Weiss cook for Tom Harris?"
+
+
+def test_them_after_an_answer_naming_several_people_is_those_people():
+    history = turn("Who defended Anna Brooks at her trial?", "Her lawyers were Peter Wallace and Susan Reed [1].")
+    assert condense("Which of them spoke to reporters?", history) == "Which of Peter Wallace and Susan Reed spoke to reporters?"
+
+
+def test_a_follow_up_naming_nothing_is_searched_with_the_names_asked_about_before():
+    history = turn("How much was a ticket to the 2024 Met Gala?", "The average ticket price was $75,000 [1].")
+    assert search_context("How many people attended?", history) == "the 2024 Met Gala"
+    assert search_context("How many people attended the 2024 Met Gala?", history) == ""  # it names its own subject
+    assert search_context("How many people attended?", []) == ""
+
+
+def test_it_is_never_a_person_the_tagger_took_for_an_organisation():
+    history = turn("What did Ann Cole buy from Victor Hale in 1993?", "A chunk of Hale's business empire, called KLX, for $72 million [1].")
+    assert condense("What did she rename it?", history) == "What did Ann Cole rename KLX?"  # not "rename Hale"
