@@ -65,15 +65,15 @@ def label(gold: GoldQuestion, ranking: Ranking, c: Candidate) -> bool:
 
 
 def collect(pipeline, answerer: ExtractiveAnswerer, questions: list[GoldQuestion], progress=None) -> list[Case]:
-    from rag.history import condense
+    from rag.history import standalone
 
     cases = []
     for n, gold in enumerate(questions, 1):
-        standalone = condense(" ".join(gold.question.split()), gold.history)
-        passages = pipeline.retrieve(standalone, gold.filters())
+        follow_up = standalone(" ".join(gold.question.split()), gold.history)
+        passages = pipeline.retrieve(follow_up.query, gold.filters())
         as_of = gold.filters().latest_date() if gold.filters() else None
-        ranking = answerer.candidates(standalone, passages, as_of)
-        cases.append(Case(gold, standalone, passages, ranking, [label(gold, ranking, c) for c in ranking.candidates]))
+        ranking = answerer.candidates(follow_up.question, passages, as_of)
+        cases.append(Case(gold, follow_up.question, passages, ranking, [label(gold, ranking, c) for c in ranking.candidates]))
         if progress:
             progress(n, len(questions), gold.id)
     return cases

@@ -230,11 +230,14 @@ def run_eval(
 ) -> EvalReport:
     """Ask every question, retrieve for every answerable one, and score the lot against the gate.
 
-    `condense` turns a follow-up into the standalone question ask() retrieves with; it defaults to the
-    library's own, so retrieval recall is measured on the same query the answerer saw.
+    `condense` turns a follow-up into the query ask() retrieves with; it defaults to the library's own,
+    so retrieval recall is measured on the same query ask() searched with.
     """
     if condense is None:
-        from rag.history import condense
+        from rag.history import standalone as made_standalone
+
+        def condense(question: str, history: Sequence[Message]) -> str:
+            return made_standalone(question, history).query
     if warm_up and questions:
         # Model loading on the first call is start-up cost, not per-question latency.
         _ask(pipeline, questions[0])

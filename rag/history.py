@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from spacy.tokens import Doc
 
@@ -52,10 +53,21 @@ def _condense(question: str, history: list[Message], depth: int) -> str:
     return _resolve_pronouns(doc, previous, _short_answer(answer), nlp)
 
 
-def search_context(question: str, history: Sequence[Message]) -> str:
-    """For a follow-up that names nothing ("How many people attended?"), the names of the question before
-    it ("the 2024 Met Gala"), to search with: the follow-up alone would find any event's attendance."""
+class Standalone(NamedTuple):
+    question: str  # what the answerer answers: the follow-up with its pronouns and ellipsis resolved
+    query: str  # what retrieval searches with: the question, plus the names asked about before when it names none
+
+
+def standalone(question: str, history: Sequence[Message]) -> Standalone:
+    """A follow-up made standalone, for answering and for searching (ask(), and the evals measuring it)."""
     messages = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
+    resolved = _condense(question, messages, MAX_DEPTH)
+    return Standalone(resolved, f"{resolved} {_context(resolved, messages)}".strip())
+
+
+def _context(question: str, messages: list[Message]) -> str:
+    """For a follow-up that names nothing ("How many people attended?"), the names of the question before
+    it ("the 2024 Met Gala"): the follow-up alone would find any event's attendance."""
     users = [i for i, m in enumerate(messages) if m.role == "user"]
     if not users:
         return ""

@@ -254,7 +254,7 @@ class Pipeline:
 
         `remember=True` (the API, Slack and the chat, which offer feedback buttons) records the answer so
         feedback can name it by `answer_id` later; evals and the CLI leave the index untouched."""
-        from rag.history import condense, search_context
+        from rag.history import standalone
         from rag.verify import check_answer
 
         timings: dict[str, float] = {}
@@ -265,15 +265,15 @@ class Pipeline:
             m.model_copy(update={"content": validate_message(m.content, f"history[{i}]")[:HISTORY_MESSAGE_CHARS]})
             for i, m in enumerate(messages)
         ]
-        standalone = condense(original, messages)
+        follow_up = standalone(original, messages)
         t = time.perf_counter()
-        window, searched, passages = self.search(f"{standalone} {search_context(standalone, messages)}".strip(), filters)
+        window, searched, passages = self.search(follow_up.query, filters)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        draft = self._answer_with_llm(standalone, passages, messages) if self.settings.llm_enabled else None
+        draft = self._answer_with_llm(follow_up.question, passages, messages) if self.settings.llm_enabled else None
         if draft is None:
             as_of = filters.latest_date() if filters else None
-            draft = self.extractive.answer(standalone, passages, as_of=as_of)
+            draft = self.extractive.answer(follow_up.question, passages, as_of=as_of)
             if self.settings.llm_enabled:
                 draft.backend = "extractive (LLM unavailable)"
         answer = check_answer(draft, passages, nlp=self.nlp)
