@@ -21,14 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from spacy.tokens import Token
+from spacy.tokens import Span, Token
 
 from rag.analysis import Article
 from rag.extractive.question import Form, Question, Term
 from rag.meaning import Meaning
 from rag.models import Chunk
 from rag.names import Words, find_name
-from rag.nlp import entities
+from rag.nlp import PARSED_CHUNKS, entities
 from rag.normalise import date_keys, find_dates, numbers
 from rag.sentences import Sentence
 
@@ -94,11 +94,16 @@ class Articles:
 
 
 def sentence_words(s: Sentence) -> list[Token]:
-    tokens = [t for t in s.span if not t.is_punct and not t.is_space]
+    tokens = list(_words_in(s.span))
     if s.is_row:  # only the cells: every row repeats the dataset's title
         first = s.chunk.cells[0].start - s.chunk.start if s.chunk.cells else 0
         tokens = [t for t in tokens if t.idx >= first]
     return tokens
+
+
+@functools.lru_cache(maxsize=PARSED_CHUNKS * 16)  # a stored chunk's sentences come back with its passage
+def _words_in(span: Span) -> tuple[Token, ...]:
+    return tuple(t for t in span if not t.is_punct and not t.is_space)
 
 
 def word_match(term: Term, token: Token) -> float:
@@ -244,7 +249,7 @@ def _constrain(q: Question, e: Evidence, article: Article) -> None:
     if not q.entities:
         return
     here = e.words
-    near = Words.of(before)
+    near = _words_of(before)
     away = 0.0
     for name in q.entities:
         if find_name(name, here, s.chunk.aliases):
@@ -257,6 +262,11 @@ def _constrain(q: Question, e: Evidence, article: Article) -> None:
             e.admissible, e.rejected = False, f"name: {name}"
             return
     e.names_away = away / len(q.entities)
+
+
+@functools.lru_cache(maxsize=4096)  # the sentence before is read again for every question its passage answers
+def _words_of(text: str) -> Words:
+    return Words.of(text)
 
 
 def _away(asked: frozenset, here: set, before: set, article: set) -> float | None:

@@ -86,7 +86,8 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["focus_sim"] = meaning.best(q.focus.lemma, [t.lemma_.lower() for t in nouns]) if q.focus is not None else 0.0
         f["focus_exact"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in nouns if t not in c.span))
         f["focus_in_span"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in c.span))
-        near = {t.lemma_.lower() for t in [*nouns, *c.span, *_near(c.span)]} | {t.lower_ for t in [*nouns, *c.span, *_near(c.span)]}
+        around = [*nouns, *c.span, *_near(c.span)]
+        near = {t.lemma_.lower() for t in around} | {t.lower_ for t in around}
         f["modifiers"] = _share([any(w in near for w in m.words) for m in q.focus_modifiers])
         verb, role = governing_verb(c.span)
         similarity = 0.0
