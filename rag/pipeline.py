@@ -208,9 +208,12 @@ class Pipeline:
         except EmptyWindow:
             return Search(window, None, [])
         self._see_other_writers()
-        retriever = Retriever(self.settings, self.docs, self.vectors, self.embedder, self._keyword_index())
         prefer = (window.published_after, window.published_before) if window and not window.explicit else None
-        return Search(window, searched, retriever.retrieve(question, searched, k, prefer=prefer))
+        return Search(window, searched, self.retriever().retrieve(question, searched, k, prefer=prefer))
+
+    def retriever(self) -> Retriever:
+        """Hybrid search over the index as it is now; it knows nothing of time words (`search` reads those)."""
+        return Retriever(self.settings, self.docs, self.vectors, self.embedder, self._keyword_index())
 
     def _see_other_writers(self) -> None:
         """Reopen the embedded store once the docstore says the index changed, so `rag serve` answers from
