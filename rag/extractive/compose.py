@@ -151,7 +151,7 @@ def _quoted(s: Sentence, cites: Citations, best: Candidate, end: int) -> str:
 def yes_or_no(q: Question, best: Candidate) -> str:
     """ "Yes" when the sentence says what the question asks, "No" when it says the opposite: one of
     them negates (not, never, no …) or uses a verb of refusal (denied, rejected …) and the other not."""
-    return "Yes" if denies(best.span, asked_verb(q, best.span)) == denies(q.doc) else "No"
+    return "Yes" if denies(best.span, asked_verb(q, best.span, best.evidence.matched)) == denies(q.doc) else "No"
 
 
 def _lead(q: Question, c: Candidate) -> str:

@@ -112,7 +112,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["tree_proximity"] = _tree_proximity(c.span, close_to_question(e, CLOSE_WORD) - set(range(c.span.start, c.span.end)))
         f["quoted"] = float(c.label == "QUOTED" or _within_quotes(c.span))
         # a sentence that settles a yes/no question often does so by saying no ("No one was injured")
-        f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, asked_verb(q, c.span)))
+        f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, asked_verb(q, c.span, e.matched)))
         f["length"] = math.log1p(len(c.span))
     _agreement(candidates)
     _articles_agree(candidates, evidence)

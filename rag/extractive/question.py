@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -332,11 +333,26 @@ def _date_constraints(text: str, as_of: dt.date | None) -> frozenset[str]:
     return frozenset(keys)
 
 
-def asked_verb(q: Question, sentence: Span) -> Token | None:
+def asked_verb(q: Question, sentence: Span, matched: Iterable[int] = ()) -> Token | None:
     """The verb of an evidence sentence the question asks about: the question's own verb if the sentence
-    uses it, else the sentence's main verb."""
-    if q.predicate is not None:
+    uses it; for a question whose verb says little ("Is X a federal holiday?"), the verb over a word the
+    sentence shares with the question, a negated one first ("… which is not recognized federally"); else
+    the sentence's main verb."""
+    if q.predicate is not None and q.predicate.lemma not in LIGHT_VERBS:
         same = [t for t in sentence if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() == q.predicate.lemma]
         if same:
             return same[0]
+    doc = sentence.doc
+    over = [_verb_over(doc[i], sentence) for i in sorted(matched) if sentence.start <= i < sentence.end]
+    over = [v for v in dict.fromkeys(over) if v is not None]
+    if over:
+        return next((v for v in over if any(c.dep_ == "neg" for c in v.children)), over[0])
     return sentence.root if sentence.root.pos_ in ("VERB", "AUX") else None
+
+
+def _verb_over(token: Token, sentence: Span) -> Token | None:
+    while token.pos_ not in ("VERB", "AUX") or token.dep_ in ("aux", "auxpass"):
+        if token.head == token or not sentence.start <= token.head.i < sentence.end:
+            return None
+        token = token.head
+    return token
