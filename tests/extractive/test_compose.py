@@ -27,6 +27,9 @@ def lead(a) -> str:
         ("Did the president take questions?", "The president took no questions during his remarks.", "No"),
         ("Did Washington turn down a third term?", "Washington decided to decline a third term.", "Yes"),
         ("Did the council approve the budget?", "The council approved the budget on Tuesday.", "Yes"),
+        # a question whose verb says little: the clause holding its words decides
+        ("Is the fair a public holiday?", "Here the harvest fair (which is not recognized as a public holiday) draws crowds.", "No"),
+        ("Is the harvest fair a public holiday?", "Here the harvest fair, which is recognized as a public holiday, draws crowds.", "Yes"),
     ],
 )
 def test_yes_or_no_follows_what_the_sentence_says(answerer, question, sentence, word):
