@@ -6,9 +6,13 @@
     condense("And in 2024?", [..."How many attacks were there in 2025?"...]) == "How many attacks were there in 2024?"
 
 A person pronoun ("he", "his") takes the first person named in the previous answer's short answer, else
-in the previous question; "it"/"they" take the first named organisation, place or thing the same way.
+in the previous question (that one first when the answer itself said "he" before naming anyone); "it"/"they"
+take the first named organisation, place or thing the same way, never a word of a person's name; "them"
+after an answer naming several people is those people. A pronoun never stands for a name its own question
+gives, nor is it replaced when the question names, before it, something of its kind.
 A fragment ("And in 2024?", "What about India?") replaces the matching part of the previous question.
-The previous question is itself condensed first, so chains of follow-ups keep their referent.
+The previous question is itself condensed first, so chains of follow-ups keep their referent. A follow-up
+that names nothing is searched with the names of the question before it (`standalone(...).query`).
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def standalone(question: str, history: Sequence[Message]) -> Standalone:
 
 def _context(question: str, messages: list[Message]) -> str:
     """For a follow-up that names nothing ("How many people attended?"), the names of the question before
-    it ("the 2024 Met Gala"): the follow-up alone would find any event's attendance."""
+    it ("the Harbour Festival"): the follow-up alone would find any event's attendance."""
     users = [i for i, m in enumerate(messages) if m.role == "user"]
     if not users:
         return ""
@@ -106,7 +110,7 @@ def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp) -> str:
         elif word in _PLURAL and len(people := _people(answer, nlp)) > 1:
             name = _listed(people)  # "Which of them …" after an answer naming several people
         else:
-            # A pronoun never stands for a name its own question gives: "he" in "Where did he cook for Yo-Yo Ma?"
+            # A pronoun never stands for a name its own question gives: "he" in "Where did he cook for Ann Lee?"
             name = _first_entity(_antecedent_order(answer, previous, labels, nlp), labels, nlp, named)
         if name is None:
             out.append(t.text_with_ws)
@@ -150,7 +154,7 @@ def _listed(names: list[str]) -> str:
 
 def _first_entity(texts: list[str], labels: set[str], nlp, excluded: set[str]) -> str | None:
     docs = [parse(nlp, text) for text in texts if text]
-    # The tagger calls a surname alone an organisation now and then ("paid by Combs"); a word of a
+    # The tagger calls a surname alone an organisation now and then ("paid by Hale"); a word of a
     # person's name is that person, never "it".
     people = {fold(w) for doc in docs for e in entities(doc) if e.label_ == "PERSON" for w in e.text.split()}
     for doc in docs:
