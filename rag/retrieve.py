@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 candidates fused by reciprocal rank.
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates fused by weighted reciprocal rank (the weight and
+constant fitted on the archive gold set's dev split: `bench/fusion_grid.py`).
 
 Only chunks the docstore has committed are returned, so a source being ingested right now is either
 wholly visible or not at all.
@@ -28,12 +29,12 @@ def passes(chunk: Chunk, filters: Filters | None) -> bool:
     return filters.admits_date(chunk.published)
 
 
-def fuse(rankings: list[list[str]], rrf_k: int) -> dict[str, float]:
-    """Reciprocal rank fusion: each list adds 1 / (rrf_k + rank) for every id it ranks."""
+def fuse(rankings: list[list[str]], rrf_k: int, weights: list[float] | None = None) -> dict[str, float]:
+    """Weighted reciprocal rank fusion: each list adds weight / (rrf_k + rank) for every id it ranks."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, chunk_id in enumerate(ranking, 1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (rrf_k + rank)
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (rrf_k + rank)
     return scores
 
 
@@ -57,11 +58,12 @@ class Retriever:
         lexical = self.keyword.search(question, n, filters)
         dense_ids = [cid for cid, _ in dense]
         lexical_ids = [cid for cid, _ in lexical]
-        rankings = [dense_ids, lexical_ids]
+        rankings, weights = [dense_ids, lexical_ids], [1.0, self.settings.keyword_weight]
         chunks = self.docs.get_chunks(list(dict.fromkeys(dense_ids + lexical_ids)))
         if prefer is not None:
             rankings.append(_newest_within(chunks, prefer))
-        fused = fuse(rankings, self.settings.rrf_k)
+            weights.append(1.0)
+        fused = fuse(rankings, self.settings.rrf_k, weights)
         dense_rank = {cid: r for r, cid in enumerate(dense_ids, 1)}
         lexical_rank = {cid: r for r, cid in enumerate(lexical_ids, 1)}
         dense_score = dict(dense)

@@ -65,6 +65,13 @@ def test_reciprocal_rank_fusion_rewards_agreement():
     assert scores["d"] == pytest.approx(1 / 62)
 
 
+def test_a_weighted_ranking_counts_more_in_the_fusion():
+    dense_first, keyword_first = ["a", "b"], ["b", "a"]
+    assert fuse([dense_first, keyword_first], rrf_k=5) == {"a": pytest.approx(1 / 6 + 1 / 7), "b": pytest.approx(1 / 7 + 1 / 6)}
+    scores = fuse([dense_first, keyword_first], rrf_k=5, weights=[1.0, 2.0])
+    assert max(scores, key=scores.get) == "b" and scores["b"] == pytest.approx(1 / 7 + 2 / 6)
+
+
 ARTICLE = "balochistan-attacks-pakistan-promises"
 
 
