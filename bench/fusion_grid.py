@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/fusion_grid.py --index INDEX --questions evals/archive/dev.jsonl
 
-Fit on the dev split only; the defaults in rag/settings.py (`rrf_k`, `keyword_weight`) record what won.
+Fit on the dev split only; the defaults in rag/settings.py (`rrf_k`, `bm25_weight`) record what won.
 Writes build/bench/fusion-<split>.json and prints the grid, best MRR first.
 """
 
@@ -18,7 +18,7 @@ from common import RESULTS, _git, write_result
 
 KS = (1, 5, 10)
 RRF_KS = (5, 10, 20, 60)
-KEYWORD_WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0)
+BM25_WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0)
 
 
 def main() -> None:
@@ -38,14 +38,14 @@ def main() -> None:
     golds = [g for g in load_questions(args.questions) if not g.unanswerable]
     queries = [standalone(" ".join(g.question.split()), g.history).query for g in golds]
     started, grid = time.perf_counter(), []
-    for rrf_k, weight in itertools.product(RRF_KS, KEYWORD_WEIGHTS):
+    for rrf_k, weight in itertools.product(RRF_KS, BM25_WEIGHTS):
         # the same index and models, only the fusion differs
-        pipeline.settings = pipeline.settings.model_copy(update={"rrf_k": rrf_k, "keyword_weight": weight})
+        pipeline.settings = pipeline.settings.model_copy(update={"rrf_k": rrf_k, "bm25_weight": weight})
         ranks = [
             metrics.evidence_rank([h.chunk.text for h in pipeline.retrieve(q, g.filters(), k=max(KS))], g.evidence)
             for g, q in zip(golds, queries, strict=True)
         ]
-        row = {"rrf_k": rrf_k, "keyword_weight": weight, **{f"recall@{k}": metrics.recall_at_k(ranks, k) for k in KS},
+        row = {"rrf_k": rrf_k, "bm25_weight": weight, **{f"recall@{k}": metrics.recall_at_k(ranks, k) for k in KS},
                "mrr": metrics.mean_reciprocal_rank(ranks)}
         grid.append(row)
         print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)

@@ -58,7 +58,7 @@ class Retriever:
         lexical = self.keyword.search(question, n, filters)
         dense_ids = [cid for cid, _ in dense]
         lexical_ids = [cid for cid, _ in lexical]
-        rankings, weights = [dense_ids, lexical_ids], [1.0, self.settings.keyword_weight]
+        rankings, weights = [dense_ids, lexical_ids], [1.0, self.settings.bm25_weight]
         chunks = self.docs.get_chunks(list(dict.fromkeys(dense_ids + lexical_ids)))
         if prefer is not None:
             rankings.append(_newest_within(chunks, prefer))

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     # Both fitted on the archive gold set's dev split over the full archive (bench/fusion_grid.py, best MRR;
     # BENCHMARKS.md): MRR 0.678 -> 0.732, recall@5 0.818 -> 0.871 against the textbook k=60, equal weights.
     rrf_k: int = Field(5, ge=1, description="Reciprocal-rank-fusion constant")
-    keyword_weight: float = Field(2.0, gt=0, description="Weight of the BM25 ranking against the dense one in the fusion")
+    bm25_weight: float = Field(2.0, gt=0, description="Weight of the BM25 ranking against the dense one in the fusion")
     refusal_threshold: float | None = Field(
         None, ge=0, le=1, description="Refuse below this answer probability; unset = the threshold fitted with the weights"
     )
