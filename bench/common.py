@@ -7,6 +7,7 @@ as `common`. Every script writes one JSON file under build/bench/; `run_all.py` 
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import gzip
 import json
@@ -218,6 +219,25 @@ def write_result(path: Path, data: dict) -> Path:
     path.write_text(json.dumps(data, indent=2, default=str) + "\n")
     print(f"wrote {path}", file=sys.stderr)
     return path
+
+
+def gold_retrieval_study(doc: str):
+    """What a retrieval study over a gold split starts from: its arguments (--index, --questions, --out), a
+    Pipeline on the index, and the split's answerable questions, each with the query `ask()` searches with."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+
+    from evals.runner import load_questions
+    from rag.history import standalone
+    from rag.pipeline import Pipeline
+    from rag.settings import Settings
+
+    golds = [g for g in load_questions(args.questions) if not g.unanswerable]
+    asked = [(g, standalone(" ".join(g.question.split()), g.history).query) for g in golds]
+    return args, Pipeline(Settings(index_dir=args.index)), asked
 
 
 def ask_available() -> bool:

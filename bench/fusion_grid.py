@@ -9,12 +9,10 @@ Writes build/bench/fusion-<split>.json and prints the grid, best MRR first.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import time
-from pathlib import Path
 
-from common import RESULTS, _git, write_result
+from common import RESULTS, _git, gold_retrieval_study, write_result
 
 KS = (1, 5, 10)
 RRF_KS = (5, 10, 20, 60)
@@ -22,28 +20,16 @@ BM25_WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--questions", type=Path, required=True)
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args()
-
     from evals import metrics
-    from evals.runner import load_questions
-    from rag.history import standalone
-    from rag.pipeline import Pipeline
-    from rag.settings import Settings
 
-    pipeline = Pipeline(Settings(index_dir=args.index))
-    golds = [g for g in load_questions(args.questions) if not g.unanswerable]
-    queries = [standalone(" ".join(g.question.split()), g.history).query for g in golds]
+    args, pipeline, asked = gold_retrieval_study(__doc__)
     started, grid = time.perf_counter(), []
     for rrf_k, weight in itertools.product(RRF_KS, BM25_WEIGHTS):
         # the same index and models, only the fusion differs
         pipeline.settings = pipeline.settings.model_copy(update={"rrf_k": rrf_k, "bm25_weight": weight})
         ranks = [
             metrics.evidence_rank([h.chunk.text for h in pipeline.retrieve(q, g.filters(), k=max(KS))], g.evidence)
-            for g, q in zip(golds, queries, strict=True)
+            for g, q in asked
         ]
         row = {"rrf_k": rrf_k, "bm25_weight": weight, **{f"recall@{k}": metrics.recall_at_k(ranks, k) for k in KS},
                "mrr": metrics.mean_reciprocal_rank(ranks)}
@@ -52,7 +38,7 @@ def main() -> None:
     grid.sort(key=lambda r: (-r["mrr"], -r["recall@5"]))
     write_result(args.out or RESULTS / f"fusion-{args.questions.stem}.json", {
         "benchmark": "fusion_grid", "commit": _git("rev-parse", "--short", "HEAD"), "index": str(args.index),
-        "chunks": pipeline.docs.count_chunks(), "questions": str(args.questions), "answerable": len(golds),
+        "chunks": pipeline.docs.count_chunks(), "questions": str(args.questions), "answerable": len(asked),
         "seconds": round(time.perf_counter() - started, 1), "grid": grid,
     })
     print("best:", grid[0])

@@ -14,38 +14,23 @@ Writes build/bench/time_recall-<split>.json.
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
-from common import RESULTS, _git, write_result
+from common import RESULTS, _git, gold_retrieval_study, write_result
 
 KS = (1, 5, 10)
 SYSTEMS = ("window", "plain")  # as ask() retrieves; a plain hybrid search bounded by the as-of date only
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--questions", type=Path, required=True)
-    parser.add_argument("--out", type=Path)
-    args = parser.parse_args()
-
     from evals import metrics
-    from evals.runner import load_questions
-    from rag.history import standalone
-    from rag.pipeline import Pipeline
-    from rag.settings import Settings
     from rag.timewindow import find_window
 
-    pipeline = Pipeline(Settings(index_dir=args.index))
+    args, pipeline, asked = gold_retrieval_study(__doc__)
     plain = pipeline.retriever()
     rows = []
     started = time.perf_counter()
-    for gold in load_questions(args.questions):
-        if gold.unanswerable:
-            continue
-        query = standalone(" ".join(gold.question.split()), gold.history).query
+    for gold, query in asked:
         filters = gold.filters()
         window = find_window(query, gold.as_of)
         found = {"window": pipeline.retrieve(query, filters, k=max(KS)), "plain": plain.retrieve(query, filters, max(KS))}

@@ -70,3 +70,16 @@ def test_run_all_on_a_tiny_archive_writes_every_section(tmp_path):
         assert section in report
     assert "Not run here" not in report
     assert "a subset, not the full archive" in report  # a small run never claims full-archive figures
+
+
+def test_the_retrieval_studies_run_on_a_gold_split(seed_pipeline, seed_settings, tmp_path):
+    """bench/fusion_grid.py and bench/time_recall.py over the seed index and its gold questions."""
+    questions = ROOT / "evals" / "questions.jsonl"
+    grid, recall = tmp_path / "fusion.json", tmp_path / "time_recall.json"
+    run("fusion_grid.py", "--index", seed_settings.index_dir, "--questions", questions, "--out", grid)
+    run("time_recall.py", "--index", seed_settings.index_dir, "--questions", questions, "--out", recall)
+    fitted = json.loads(grid.read_text())
+    assert len(fitted["grid"]) == 20 and fitted["grid"][0]["mrr"] >= max(r["mrr"] for r in fitted["grid"])
+    study = json.loads(recall.read_text())
+    assert study["summary"]["all"]["questions"] == fitted["answerable"] > 0
+    assert 0 < study["summary"]["all"]["window"]["recall@5"] <= 1
