@@ -231,12 +231,10 @@ def gold_retrieval_study(doc: str):
     args = parser.parse_args()
 
     from evals.runner import load_questions
-    from rag.history import standalone
     from rag.pipeline import Pipeline
     from rag.settings import Settings
 
-    golds = [g for g in load_questions(args.questions) if not g.unanswerable]
-    asked = [(g, standalone(" ".join(g.question.split()), g.history).query) for g in golds]
+    asked = [(g, g.standalone().query) for g in load_questions(args.questions) if not g.unanswerable]
     return args, Pipeline(Settings(index_dir=args.index)), asked
 
 

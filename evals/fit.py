@@ -65,11 +65,9 @@ def label(gold: GoldQuestion, ranking: Ranking, c: Candidate) -> bool:
 
 
 def collect(pipeline, answerer: ExtractiveAnswerer, questions: list[GoldQuestion], progress=None) -> list[Case]:
-    from rag.history import standalone
-
     cases = []
     for n, gold in enumerate(questions, 1):
-        follow_up = standalone(" ".join(gold.question.split()), gold.history)
+        follow_up = gold.standalone()
         passages = pipeline.retrieve(follow_up.query, gold.filters())
         as_of = gold.filters().latest_date() if gold.filters() else None
         ranking = answerer.candidates(follow_up.question, passages, as_of)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -25,6 +25,9 @@ from evals.flagged import FlaggedAnswer
 from evals.gate import Gate, Thresholds, check_gate
 from rag import errors
 from rag.models import Answer, Citation, Filters, Message, ScoredChunk
+
+if TYPE_CHECKING:
+    from rag.history import Standalone
 
 DEFAULT_QUESTIONS = Path(__file__).parent / "questions.jsonl"
 RECALL_KS = (1, 3, 5, 10)
@@ -80,6 +83,17 @@ class GoldQuestion(BaseModel):
 
     def filters(self) -> Filters | None:
         return Filters(as_of=self.as_of) if self.as_of else None
+
+    @property
+    def asked(self) -> str:
+        """The question as ask() reads it: whitespace collapsed."""
+        return " ".join(self.question.split())
+
+    def standalone(self) -> Standalone:
+        """What ask() answers and searches with for this question, its history resolved (rag.history)."""
+        from rag.history import standalone
+
+        return standalone(self.asked, self.history)
 
 
 class QuestionResult(BaseModel):
@@ -224,20 +238,15 @@ def run_eval(
     questions: Sequence[GoldQuestion],
     thresholds: Thresholds | None = None,
     *,
-    condense: Callable[[str, Sequence[Message]], str] | None = None,
+    search_query: Callable[[str, Sequence[Message]], str] | None = None,
     on_result: Callable[[QuestionResult], None] | None = None,
     warm_up: bool = True,
 ) -> EvalReport:
     """Ask every question, retrieve for every answerable one, and score the lot against the gate.
 
-    `condense` turns a follow-up into the query ask() retrieves with; it defaults to the library's own,
-    so retrieval recall is measured on the same query ask() searched with.
+    `search_query` turns a question and its history into the query retrieval is measured with; by default
+    the one ask() searched with (`GoldQuestion.standalone`).
     """
-    if condense is None:
-        from rag.history import standalone as made_standalone
-
-        def condense(question: str, history: Sequence[Message]) -> str:
-            return made_standalone(question, history).query
     if warm_up and questions:
         # Model loading on the first call is start-up cost, not per-question latency.
         _ask(pipeline, questions[0])
@@ -248,9 +257,8 @@ def run_eval(
         latency_ms = (time.perf_counter() - started) * 1000
         retrieved = None
         if not gold.unanswerable:
-            # ask() condenses the question with its whitespace collapsed; do the same.
-            standalone = condense(" ".join(gold.question.split()), gold.history)
-            retrieved = [hit.chunk.text for hit in _retrieve(pipeline, gold, standalone)]
+            query = search_query(gold.asked, gold.history) if search_query else gold.standalone().query
+            retrieved = [hit.chunk.text for hit in _retrieve(pipeline, gold, query)]
         result = judge(gold, answer, retrieved, latency_ms)
         results.append(result)
         if on_result:
@@ -264,9 +272,9 @@ def _ask(pipeline: Answerer, gold: GoldQuestion) -> Answer:
         return pipeline.ask(gold.question, gold.history, gold.filters())
 
 
-def _retrieve(pipeline: Answerer, gold: GoldQuestion, standalone: str) -> list[ScoredChunk]:
+def _retrieve(pipeline: Answerer, gold: GoldQuestion, query: str) -> list[ScoredChunk]:
     with _blame_question(gold):
-        return pipeline.retrieve(standalone, gold.filters(), k=max(RECALL_KS))
+        return pipeline.retrieve(query, gold.filters(), k=max(RECALL_KS))
 
 
 @contextmanager

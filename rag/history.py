@@ -39,22 +39,7 @@ MAX_DEPTH = 5  # follow-ups of follow-ups resolved this far back
 
 
 def condense(question: str, history: Sequence[Message]) -> str:
-    messages = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
-    return _condense(question, messages, MAX_DEPTH)
-
-
-def _condense(question: str, history: list[Message], depth: int) -> str:
-    users = [i for i, m in enumerate(history) if m.role == "user"]
-    if not users or depth == 0:
-        return question
-    last = users[-1]
-    previous = _condense(history[last].content, history[:last], depth - 1)
-    answer = next((m.content for m in history[last + 1 :] if m.role == "assistant"), "")
-    nlp = load_nlp()
-    doc = parse(nlp, question)
-    if _is_fragment(doc):
-        return _fill_fragment(question, previous, nlp)
-    return _resolve_pronouns(doc, previous, _short_answer(answer), nlp)
+    return standalone(question, history).question
 
 
 class Standalone(NamedTuple):
@@ -65,20 +50,33 @@ class Standalone(NamedTuple):
 def standalone(question: str, history: Sequence[Message]) -> Standalone:
     """A follow-up made standalone, for answering and for searching (ask(), and the evals measuring it)."""
     messages = [m if isinstance(m, Message) else Message.model_validate(m) for m in history]
-    resolved = _condense(question, messages, MAX_DEPTH)
-    return Standalone(resolved, f"{resolved} {_context(resolved, messages)}".strip())
+    resolved, previous = _resolve(question, messages, MAX_DEPTH)
+    return Standalone(resolved, f"{resolved} {_context(resolved, previous)}".strip())
 
 
-def _context(question: str, messages: list[Message]) -> str:
+def _resolve(question: str, history: list[Message], depth: int) -> tuple[str, str]:
+    """The question made standalone, and the question before it made standalone ("" when there is none)."""
+    users = [i for i, m in enumerate(history) if m.role == "user"]
+    if not users or depth == 0:
+        return question, ""
+    last = users[-1]
+    previous = _resolve(history[last].content, history[:last], depth - 1)[0]
+    answer = next((m.content for m in history[last + 1 :] if m.role == "assistant"), "")
+    nlp = load_nlp()
+    doc = parse(nlp, question)
+    if _is_fragment(doc):
+        return _fill_fragment(question, previous, nlp), previous
+    return _resolve_pronouns(doc, previous, _short_answer(answer), nlp), previous
+
+
+def _context(question: str, previous: str) -> str:
     """For a follow-up that names nothing ("How many people attended?"), the names of the question before
     it ("the Harbour Festival"): the follow-up alone would find any event's attendance."""
-    users = [i for i, m in enumerate(messages) if m.role == "user"]
-    if not users:
+    if not previous:
         return ""
     nlp = load_nlp()
     if any(e.label_ in _THING_LABELS | {"PERSON"} for e in entities(parse(nlp, question))):
         return ""
-    previous = _condense(messages[users[-1]].content, messages[: users[-1]], MAX_DEPTH - 1)
     names = [e.text for e in entities(parse(nlp, previous)) if e.label_ in _THING_LABELS | {"PERSON"}]
     asked = Words.of(question)
     return " ".join(dict.fromkeys(n for n in names if not find_name(n, asked)))

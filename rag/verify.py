@@ -163,8 +163,7 @@ def _names_ok(body: str, cited: list[Citation], passages: list[ScoredChunk], que
     unquoted = _QUOTE.sub(" ", body)  # quotations were already checked word for word
     if not re.search(r"[A-Z]", unquoted):
         return True  # no capital letter: nothing that could be a name
-    dates = find_dates(unquoted)
-    dated = {i for m in dates for i in range(m.start, m.end)}  # "February" is checked as a date
+    dated = {i for m in find_dates(unquoted) for i in range(m.start, m.end)}  # "February" is checked as a date
     if all(fold(m.group()) in support for m in word_matches(unquoted) if m.start() not in dated and not m.group().islower()):
         return True  # every word with a capital letter is in what it cites: no name to look for (and no parse)
     doc = parse(nlp, unquoted)

@@ -168,7 +168,7 @@ RETRIEVED = {
 
 
 def test_scores_match_a_hand_count():
-    report = run_eval(ScriptedAnswerer(SCRIPT, RETRIEVED), CASES, condense=lambda question, history: question)
+    report = run_eval(ScriptedAnswerer(SCRIPT, RETRIEVED), CASES, search_query=lambda question, history: question)
     s = report.summary
     assert (s.n, s.n_answerable, s.n_unanswerable, s.n_citations) == (5, 3, 2, 3)
     assert s.answer_accuracy == pytest.approx(2 / 3)
@@ -192,7 +192,7 @@ def test_the_gate_fails_on_any_missed_threshold():
         ScriptedAnswerer(SCRIPT, RETRIEVED),
         CASES,
         Thresholds(min_accuracy=0.6, min_refusal=0.75),
-        condense=lambda question, history: question,
+        search_query=lambda question, history: question,
     )
     assert not report.gate.passed
     assert [(c.metric, c.passed) for c in report.gate.checks] == [("answer_accuracy", True), ("refusal_accuracy", False)]
@@ -202,7 +202,7 @@ def test_the_gate_fails_on_any_missed_threshold():
 
 def test_a_metric_no_question_measures_is_reported_not_failed():
     report = run_eval(
-        ScriptedAnswerer(SCRIPT, RETRIEVED), CASES[:1], Thresholds(min_refusal=0.9), condense=lambda question, history: question
+        ScriptedAnswerer(SCRIPT, RETRIEVED), CASES[:1], Thresholds(min_refusal=0.9), search_query=lambda question, history: question
     )
     assert report.summary.refusal_accuracy is None
     assert report.gate.passed and report.gate.checks[0].value is None
@@ -218,7 +218,7 @@ def test_follow_ups_and_dates_reach_ask_and_retrieve_as_ask_sees_them():
         history=[{"role": "user", "content": "What is CPEC?"}, {"role": "assistant", "content": "A corridor."}],
     )
     answerer = ScriptedAnswerer({"How much is it worth?": ("$60bn.", True, ["the $60 billion CPEC"])}, {})
-    report = run_eval(answerer, [gold], condense=lambda question, history: f"{history[0].content} {question}", warm_up=False)
+    report = run_eval(answerer, [gold], search_query=lambda question, history: f"{history[0].content} {question}", warm_up=False)
     ((question, history, filters),) = answerer.asked
     assert question == "How much is it worth?" and [m.content for m in history] == ["What is CPEC?", "A corridor."]
     assert filters.as_of == dt.date(2026, 2, 2)
@@ -236,9 +236,9 @@ def test_index_errors_propagate_and_question_errors_name_the_question():
             raise self.exc
 
     with pytest.raises(errors.IndexEmpty):
-        run_eval(Failing(errors.IndexEmpty("the index is empty")), CASES, condense=lambda q, h: q)
+        run_eval(Failing(errors.IndexEmpty("the index is empty")), CASES, search_query=lambda q, h: q)
     with pytest.raises(GoldSetError, match="question 'a1': please ask in English"):
-        run_eval(Failing(errors.BadQuestion("please ask in English")), CASES, condense=lambda q, h: q)
+        run_eval(Failing(errors.BadQuestion("please ask in English")), CASES, search_query=lambda q, h: q)
 
 
 # --- the real pipeline ----------------------------------------------------------------------------------
