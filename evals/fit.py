@@ -7,11 +7,14 @@ right when its text holds one of the question's answers (for yes/no: when its se
 "yes"/"no" and holds the evidence). Then:
 1. the type prior: for each question key ("who", "how many", "which:place" ...), how much likelier a
    candidate with each label is to be right than the key's candidates on average (a smoothed log lift);
-2. a logistic regression over the features, its regularisation chosen by 5-fold cross-validation with
-   questions grouped by article;
+2. the ranker: a conditional logit over each question's candidates (which of them is right, not how
+   likely each is on its own), its regularisation chosen by 5-fold cross-validation with questions
+   grouped by article; its out-of-fold best scores calibrated into the probability that the answer is
+   right (Platt scaling), so the weights file's probabilities mean that;
 3. the refusal threshold: the one that gets the most dev questions right (answerable ones answered
-   right in the lead and cited, unanswerable ones refused), judged on out-of-fold probabilities through
-   the same composer and claim check `ask()` uses.
+   right in the lead and cited, unanswerable ones refused), averaged over its neighbours so that it keeps
+   away from the edge of the best range, judged on out-of-fold probabilities through the same composer
+   and claim check `ask()` uses.
 The result, with what produced it, goes to rag/extractive/weights.json. The test split is never read.
 """
 
@@ -40,7 +43,8 @@ from rag.extractive.ranker import UNSEEN_LABEL, WEIGHTS_FILE, Weights, save
 from rag.models import ScoredChunk
 
 FOLDS = 5
-C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+STRENGTHS = (0.3, 1.0, 3.0, 10.0, 30.0)  # L2 penalties tried for the ranker
+THRESHOLD_WINDOW = 0.05  # share of the questions on either side the right count is averaged over
 PRIOR_SMOOTHING = 5.0  # pseudo-candidates pulling a label's lift towards its pooled (or neutral) value
 
 
@@ -118,16 +122,43 @@ def matrix(cases: list[Case], prior: dict) -> tuple[np.ndarray, np.ndarray, np.n
     return np.array(rows, dtype=float), np.array(ys, dtype=int), np.array(groups)
 
 
-def fit_lr(x: np.ndarray, y: np.ndarray, c_value: float) -> tuple[np.ndarray, float]:
-    """Weights over the raw features (the standardisation folded in)."""
-    from sklearn.linear_model import LogisticRegression
+def fit_ranker(x: np.ndarray, y: np.ndarray, groups: np.ndarray, strength: float) -> np.ndarray:
+    """Weights over the raw features that pick each question's right candidate from among its own: a
+    conditional logit, the probability of a candidate being softmax(w·x) over its question's candidates,
+    fitted to the questions that have a right one (L2 penalty `strength` on standardised features).
+    Comparing a question's candidates with each other, not with every other question's, is what the
+    answerer does; how sure to be of the winner is calibrated separately (`calibrate`)."""
+    from scipy.optimize import minimize
 
+    keep = np.isin(groups, np.unique(groups[y == 1]))
+    x, y, groups = x[keep], y[keep].astype(float), groups[keep]
     mean, std = x.mean(axis=0), x.std(axis=0)
     std[std == 0] = 1.0
-    model = LogisticRegression(C=c_value, max_iter=2000)
-    model.fit((x - mean) / std, y)
-    w = model.coef_[0] / std
-    return w, float(model.intercept_[0] - np.sum(model.coef_[0] * mean / std))
+    z = (x - mean) / std
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])  # rows are in question order
+    index = np.cumsum(np.r_[False, groups[1:] != groups[:-1]])
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        scores = z @ w
+        scores = scores - np.maximum.reduceat(scores, starts)[index]
+        e = np.exp(scores)
+        p = e / np.add.reduceat(e, starts)[index]
+        right = np.add.reduceat(p * y, starts)  # each question's probability of a right candidate
+        share = p * (y / right[index] - 1.0)
+        return float(-np.log(right).sum() + strength * w @ w), -(z.T @ share) + 2 * strength * w
+
+    w = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
+    return w / std
+
+
+def calibrate(scores: list[float], right: list[bool]) -> tuple[float, float]:
+    """Scale and shift turning a question's best score into the probability that answering with it is
+    right (Platt scaling, fitted on out-of-fold scores)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array(scores, dtype=float).reshape(-1, 1)
+    model = LogisticRegression(C=100.0, max_iter=1000).fit(x, np.array(right, dtype=int))
+    return float(model.coef_[0][0]), float(model.intercept_[0])
 
 
 def fold_of(case: Case) -> int:
@@ -135,50 +166,56 @@ def fold_of(case: Case) -> int:
     return int(hashlib.sha256(article.encode()).hexdigest(), 16) % FOLDS
 
 
-def out_of_fold(cases: list[Case], c_value: float) -> list[np.ndarray]:
-    """Each question's candidate probabilities from a model (and prior) fitted without its article."""
+def out_of_fold(cases: list[Case], strength: float) -> list[np.ndarray]:
+    """Each question's candidate scores (w·x) from a ranker (and prior) fitted without its article."""
     scores: list[np.ndarray] = [np.zeros(0)] * len(cases)
     for fold in range(FOLDS):
         train = [c for c in cases if fold_of(c) != fold]
         test = [(n, c) for n, c in enumerate(cases) if fold_of(c) == fold]
         prior = fit_prior(train)
-        x, y, _ = matrix(train, prior)
-        w, b = fit_lr(x, y, c_value)
+        x, y, groups = matrix(train, prior)
+        w = fit_ranker(x, y, groups, strength)
         for n, case in test:
             xt, _, _ = matrix([case], prior)
-            scores[n] = 1 / (1 + np.exp(-(xt @ w + b))) if len(xt) else np.zeros(0)
+            scores[n] = xt @ w if len(xt) else np.zeros(0)
     return scores
 
 
 def outcomes(cases: list[Case], scores: list[np.ndarray], answerer: ExtractiveAnswerer) -> list[tuple[float, bool, bool]]:
-    """Per question: the best candidate's probability, whether answering with it is right (answerable
+    """Per question: the best candidate's score, whether answering with it is right (answerable
     questions: right in the lead and cited, judged as `rag eval` judges) and whether the question is
     unanswerable (a refusal is right). Answers are drafted and checked exactly as `ask()` does."""
     from rag.verify import check_answer
 
     out = []
-    for case, p in zip(cases, scores, strict=True):
-        for c, probability in zip(case.ranking.candidates, p, strict=True):
-            c.probability = float(probability)
+    for case, s in zip(cases, scores, strict=True):
+        for c, score in zip(case.ranking.candidates, s, strict=True):
+            c.probability = float(1 / (1 + np.exp(-np.clip(score, -30, 30))))
         ranked = Ranking(case.ranking.question, case.ranking.evidence, sorted(case.ranking.candidates, key=lambda c: -c.probability))
         if ranked.best is None:
-            out.append((0.0, False, case.gold.unanswerable))
+            out.append((-math.inf, False, case.gold.unanswerable))
             continue
         draft = answerer.draft(ranked, case.passages, threshold=0.0)
         result = judge(case.gold, check_answer(draft, case.passages, nlp=answerer.nlp), None, 0.0)
         right = bool(result.correct_in_lead and result.supported) if not case.gold.unanswerable else False
-        out.append((ranked.best.probability, right, case.gold.unanswerable))
+        out.append((float(max(s)), right, case.gold.unanswerable))
     return out
 
 
-def best_threshold(results: list[tuple[float, bool, bool]]) -> tuple[float, int]:
-    """The threshold getting the most questions right, and how many; ties go to the lower threshold."""
-    best, best_right = 0.0, -1
-    for t in sorted({round(p, 4) for p, _, _ in results} | {0.0, 1.0}):
-        right = sum((p >= t and ok) or (p < t and unanswerable) for p, ok, unanswerable in results)
-        if right > best_right:
-            best, best_right = t, right
-    return best, best_right
+def best_threshold(results: list[tuple[float, bool, bool]], window: float = THRESHOLD_WINDOW) -> tuple[float, int]:
+    """The threshold in the best stretch, away from its edges, and how many questions it gets right.
+
+    Raising the threshold past one question's probability after another, the count of questions right
+    moves by one either way and is nearly flat over a wide range; its highest point alone is chosen by
+    a question or two, and often sits at the edge of a cliff. So the count is averaged over `window` of
+    the questions on either side and the threshold with the best average is taken (ties: the better
+    count itself, then the lower threshold)."""
+    thresholds = sorted({round(p, 4) for p, _, _ in results} | {0.0, 1.0})
+    counts = [sum((p >= t and ok) or (p < t and unanswerable) for p, ok, unanswerable in results) for t in thresholds]
+    reach = int(window * len(results))
+    smoothed = [sum(counts[max(0, i - reach) : i + reach + 1]) / len(counts[max(0, i - reach) : i + reach + 1]) for i in range(len(counts))]
+    best = max(range(len(thresholds)), key=lambda i: (smoothed[i], counts[i], -i))
+    return thresholds[best], counts[best]
 
 
 def summary(results: list[tuple[float, bool, bool]], t: float) -> dict:
@@ -201,20 +238,23 @@ def _commit() -> str:
 
 def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, log=print) -> Weights:
     tried = {}
-    for c_value in C_GRID:
-        results = outcomes(cases, out_of_fold(cases, c_value), answerer)
+    for strength in STRENGTHS:
+        raw = outcomes(cases, out_of_fold(cases, strength), answerer)
+        answered = [(score, right) for score, right, _ in raw if score > -math.inf]
+        scale, shift = calibrate([score for score, _ in answered], [right for _, right in answered])
+        results = [(_sigmoid(scale * score + shift), right, unanswerable) for score, right, unanswerable in raw]
         threshold, right = best_threshold(results)
-        tried[c_value] = (right, threshold, summary(results, threshold))
-        log(f"C={c_value}: threshold {threshold:.4f}, {right} of {len(results)} questions right: {tried[c_value][2]}")
-    c_value = max(C_GRID, key=lambda c: (tried[c][0], -c))
-    _, threshold, scores = tried[c_value]
+        tried[strength] = (right, threshold, scale, shift, summary(results, threshold))
+        log(f"L2 {strength}: threshold {threshold:.4f}, {right} of {len(results)} questions right: {tried[strength][4]}")
+    strength = max(STRENGTHS, key=lambda k: (tried[k][0], k))
+    _, threshold, scale, shift, scores = tried[strength]
     prior = fit_prior(cases)
-    x, y, _ = matrix(cases, prior)
-    w, b = fit_lr(x, y, c_value)
+    x, y, groups = matrix(cases, prior)
+    w = fit_ranker(x, y, groups, strength)
     digest = hashlib.sha256(questions_path.read_bytes()).hexdigest()[:16]
     return Weights(
-        features={f: round(float(v), 6) for f, v in zip(FEATURES, w, strict=True)},
-        intercept=round(b, 6),
+        features={f: round(float(v) * scale, 6) for f, v in zip(FEATURES, w, strict=True)},
+        intercept=round(shift, 6),
         threshold=threshold,
         prior=prior,
         provenance={
@@ -225,10 +265,16 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
             "right_candidates": int(y.sum()),
             "commit": _commit(),
             "fitted_on": dt.date.today().isoformat(),
-            "regularisation_C": c_value,
+            "ranker": "conditional logit over each question's candidates, scores calibrated (Platt) on out-of-fold best scores",
+            "l2_strength": strength,
+            "calibration": {"scale": round(scale, 6), "shift": round(shift, 6)},
             "cross_validated_on_dev": scores,
         },
     )
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ AUX_WORDS = words("is are was were do does did has have had can could will would
 NEGATIONS = words("not n't no never neither nor none nobody nothing")
 # Verbs that assert the opposite of what they take: "X denied the claim" answers "Did X confirm it?" with no.
 NEGATIVE_VERBS = words("deny reject refuse decline fail dismiss oppose lack halt cancel block veto")
+REFUSED = frozenset({"dobj", "xcomp", "ccomp", "nsubjpass", "auxpass"})  # dependents naming what a verb of refusal refuses
 NEGATIVE_PHRASAL_VERBS = frozenset({("turn", "down"), ("rule", "out"), ("call", "off"), ("back", "out"), ("pull", "out"), ("give", "up")})
 # Reporting verbs: their subject is who said it, not what the sentence is about.
 SAY_VERBS = words("say tell state claim add argue insist announce report warn describe write note confirm")
@@ -216,7 +217,7 @@ def denies(tokens, verb=None) -> bool:
     """Whether a clause says no: a negation ("not", "never", "no one", "took no questions") or a verb of
     refusal ("denied", "turned down"); two of them cancel out ("did not deny"). Given the clause's verb,
     only what bears on it counts: in "took no questions and never mentioned the election", "never" is about
-    mentioning."""
+    mentioning; in "there is no evidence the jet was there", "no" is about the jet being there."""
     tokens = list(tokens)
     if verb is not None:
         # "No one was injured, the airline said": what was said is the clause that answers
@@ -225,6 +226,10 @@ def denies(tokens, verb=None) -> bool:
         # spaCy makes a new Token on every access: compare positions, not objects
         tokens = [t for t in tokens if verb.i in (t.i, t.head.i, t.head.head.i)]
     negations = sum(t.dep_ == "neg" or t.lower_ in NEGATIONS for t in tokens)
+    if verb is not None and verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PRON"):
+        # a clause under a noun that says there is none of it: "no evidence [the jet was there]",
+        # "no sign [that it had spread]", "no passengers [who were hurt]"
+        negations += any(c.lower_ in NEGATIONS or c.dep_ == "neg" for c in verb.head.children)
     refusals = 0
     for t in tokens:
         # the verb itself, or its complement: "decided to [decline]", "voted to [reject]"
@@ -232,8 +237,21 @@ def denies(tokens, verb=None) -> bool:
             continue
         lemma = t.lemma_.lower()
         particles = {c.lower_ for c in t.children if c.dep_ == "prt"}
-        refusals += lemma in NEGATIVE_VERBS or any((lemma, p) in NEGATIVE_PHRASAL_VERBS for p in particles)
+        # refusing takes what is refused ("declined to comment", "the request was denied"); without it
+        # the verb reports a change ("deaths declined", "the engine failed")
+        refused = any(c.dep_ in REFUSED for c in t.children)
+        refusals += (lemma in NEGATIVE_VERBS and refused) or any((lemma, p) in NEGATIVE_PHRASAL_VERBS for p in particles)
     return (negations + refusals) % 2 == 1
+
+
+def replies(tokens) -> bool | None:
+    """The yes (True) or no (False) a sentence opens its reply with, as an interjection: "Yes, X is listed
+    as a starter", "No, said the meteorologist", "The short answer: yes." None when it gives neither
+    ("No one was injured" says no by negation, which `denies` reads)."""
+    for t in tokens:
+        if t.pos_ == "INTJ" and t.lower_ in ("yes", "no"):
+            return t.lower_ == "yes"
+    return None
 
 
 def inflect(lemma: str, aux: str) -> str:

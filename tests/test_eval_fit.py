@@ -1,11 +1,12 @@
-"""`make fit`: the prior, the regression and the refusal threshold are fitted from labelled candidates,
-and the result is a weights file the answerer loads."""
+"""`make fit`: the prior, the ranker, its calibration and the refusal threshold are fitted from labelled
+candidates, and the result is a weights file the answerer loads."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from evals import fit
@@ -36,6 +37,42 @@ def test_the_threshold_is_the_one_that_gets_most_questions_right():
     assert fit.best_threshold(tie) == (0.6, 2)  # a wrong answer and a wrong refusal count alike: fewer refusals
 
 
+def test_the_ranker_learns_what_sets_the_right_candidate_apart_within_its_question():
+    # Feature 0 says which candidate of a question is right; feature 1 only says how easy the question
+    # is (every candidate of an easy question has it high), which a ranker must not mistake for rightness.
+    rng = np.random.default_rng(0)
+    rows, ys, groups = [], [], []
+    for question in range(60):
+        easy = rng.uniform(0, 5)
+        right = rng.integers(4)
+        for n in range(4):
+            rows.append([1.0 + rng.normal(0, 0.3) if n == right else rng.normal(0, 0.3), easy])
+            ys.append(int(n == right))
+            groups.append(question)
+    x, y, g = np.array(rows), np.array(ys), np.array(groups)
+    w = fit.fit_ranker(x, y, g, strength=1.0)
+    picked = [int(np.argmax(x[g == q] @ w)) for q in range(60)]
+    assert np.mean([y[g == q][i] for q, i in enumerate(picked)]) > 0.9
+    assert w[0] > 0 and abs(w[1]) < 0.1 * w[0]  # a score shared by a question's candidates ranks nothing
+
+
+def test_calibration_turns_higher_best_scores_into_higher_chances_of_being_right():
+    scores = [-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0]
+    right = [False, False, False, True, False, True, True, True]
+    scale, shift = fit.calibrate(scores, right)
+    assert scale > 0
+    assert fit._sigmoid(scale * 4.0 + shift) > 0.8 > 0.2 > fit._sigmoid(scale * -2.0 + shift)
+
+
+def test_the_threshold_keeps_its_distance_from_the_edge_of_the_best_stretch():
+    results = [(p / 100, False, True) for p in range(1, 21)]  # unanswerable: refusing them is right
+    results += [(p / 100, False, False) for p in range(21, 61)]  # answered wrong: refusing costs nothing
+    results += [(p / 100, True, False) for p in range(61, 100)]  # answered right
+    assert fit.best_threshold(results, window=0.0) == (0.21, 59)  # every threshold to 0.61 does as well
+    t, right = fit.best_threshold(results, window=0.1)  # 9 questions on either side
+    assert 0.30 <= t <= 0.52 and right == 59  # all 19 neighbours inside the stretch
+
+
 FACTS = [
     ("Mayor Ann Lee declared an emergency on Tuesday.", "Who declared an emergency?", "Ann Lee"),
     ("The storm knocked out power to 30,000 homes.", "How many homes lost power?", "30,000"),
@@ -59,7 +96,7 @@ class Retrieval:
 
 
 def test_a_fit_on_labelled_questions_writes_weights_the_answerer_loads(answerer, tmp_path, monkeypatch):
-    monkeypatch.setattr(fit, "C_GRID", (1.0,))
+    monkeypatch.setattr(fit, "STRENGTHS", (1.0,))
     questions, passages = [], []
     for n, (text, question, answer) in enumerate(FACTS):
         passages.append(passage(text, source_id=f"s{n}", rank=n))

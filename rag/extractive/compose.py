@@ -23,7 +23,7 @@ from rag.extractive.agreement import Reports
 from rag.extractive.candidates import Candidate
 from rag.extractive.question import Form, Question, asked_verb
 from rag.extractive.values import kind
-from rag.language import SAY_VERBS, denies
+from rag.language import SAY_VERBS, denies, replies
 from rag.normalise import format_date, numbers
 from rag.sentences import Citations, Sentence
 
@@ -150,7 +150,12 @@ def _quoted(s: Sentence, cites: Citations, best: Candidate, end: int) -> str:
 
 def yes_or_no(q: Question, best: Candidate) -> str:
     """ "Yes" when the sentence says what the question asks, "No" when it says the opposite: one of
-    them negates (not, never, no …) or uses a verb of refusal (denied, rejected …) and the other not."""
+    them negates (not, never, no …) or uses a verb of refusal (denied, rejected …) and the other not.
+    A sentence that replies in so many words ("Yes, X is listed as a starter") is taken at its word,
+    unless the question itself is negated ("Wasn't X …?"), where a bare yes or no is ambiguous."""
+    reply = replies(best.span)
+    if reply is not None and not denies(q.doc):
+        return "Yes" if reply else "No"
     return "Yes" if denies(best.span, asked_verb(q, best.span, best.evidence.matched)) == denies(q.doc) else "No"
 
 

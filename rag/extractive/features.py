@@ -7,7 +7,8 @@ and dates are in the sentence itself, the passage's retrieval rank and place in 
 Candidate-level: how well the words around it (the noun it counts, the title it carries, its column)
 match the thing asked about; whether it fills the asked role of a verb that means what the question's
 verb means; how close it sits to the question's words; whether it repeats the question; whether other
-sentences and other sources give the same value. The weights are fitted (`evals/fit.py`), not set here.
+sentences and other sources give the same value. A yes/no question's candidates are whole sentences:
+whether one says no, or replies "yes" or "no" outright. The weights are fitted (`evals/fit.py`), not set here.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from spacy.tokens import Doc, Span, Token
 
 from rag.extractive.candidates import Candidate
 from rag.extractive.evidence import Evidence, close_to_question, meaning_within, word_match
-from rag.extractive.question import Question, asked_verb
+from rag.extractive.question import Form, Question, asked_verb
 from rag.extractive.values import holds
-from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies
+from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
 from rag.meaning import Meaning
 from rag.names import name_parts
 from rag.nlp import PARSED_CHUNKS
@@ -59,6 +60,7 @@ FEATURES = (
     "tree_proximity",
     "quoted",
     "says_no",
+    "replies",
     "length",
     "agreement",
     "other_sources",
@@ -104,7 +106,10 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["role_differs"] = similarity if aligned and role != q.role else 0.0
         f["speaker"] = float(verb is not None and verb.lemma_.lower() in SAY_VERBS and role == "subject")
         words = [t for t in c.span if t.is_alpha and not t.is_stop]
-        f["in_question"] = _share([t.lower_ in question_words or t.lemma_.lower() in question_words for t in words])
+        # A yes/no question's candidates are whole sentences, meant to restate it: repeating its words
+        # is no fault there, and a sentence's length says nothing (the sentence features weigh them).
+        whole = q.form is Form.YESNO
+        f["in_question"] = 0.0 if whole else _share([t.lower_ in question_words or t.lemma_.lower() in question_words for t in words])
         f["proximity"] = _proximity(e, c.span)
         f["clause_terms"] = _clause_terms(e, c.span)
         clause = clause_of(c.span) - set(range(c.span.start, c.span.end))
@@ -113,7 +118,9 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["quoted"] = float(c.label == "QUOTED" or _within_quotes(c.span))
         # a sentence that settles a yes/no question often does so by saying no ("No one was injured")
         f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, asked_verb(q, c.span, e.matched)))
-        f["length"] = math.log1p(len(c.span))
+        # "Yes, X is listed as a starter": a sentence that replies to a question, as explainers do
+        f["replies"] = float(whole and replies(c.span) is not None)
+        f["length"] = 0.0 if whole else math.log1p(len(c.span))
     _agreement(candidates)
     _articles_agree(candidates, evidence)
 

@@ -1,8 +1,12 @@
-"""The fitted ranker: a logistic regression over candidate features, and the refusal threshold.
+"""The fitted ranker: a linear score over candidate features, and the refusal threshold.
 
     weights = Weights.load()                  # rag/extractive/weights.json, written by `make fit`
     rank(candidates, question_key, weights)   # sets candidate.probability, best first
     answerable = best.probability >= weights.threshold
+
+The feature weights are fitted to pick each question's right candidate from among its own (a
+conditional logit), then scaled and shifted so that the best candidate's probability is how often an
+answer that sure is right (calibrated on the dev split); the threshold is on that probability.
 
 Both come from one checked-in file that records what produced it (the command, the gold split, the
 commit and the scores on that split). Nothing here is set by hand: refit with `make fit`.

@@ -30,6 +30,10 @@ def lead(a) -> str:
         # a question whose verb says little: the clause holding its words decides
         ("Is the fair a public holiday?", "Here the harvest fair (which is not recognized as a public holiday) draws crowds.", "No"),
         ("Is the harvest fair a public holiday?", "Here the harvest fair, which is recognized as a public holiday, draws crowds.", "Yes"),
+        # under a noun there is none of, the clause is denied
+        ("Did the jet land on the island?", "There is no evidence the jet landed on the island.", "No"),
+        # a sentence that replies outright is taken at its word
+        ("Is the city museum closed on Mondays?", "Yes, the city museum does not open on Mondays.", "Yes"),
     ],
 )
 def test_yes_or_no_follows_what_the_sentence_says(answerer, question, sentence, word):

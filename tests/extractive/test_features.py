@@ -33,6 +33,13 @@ def test_a_candidate_that_repeats_the_question_is_marked_so(answerer):
     assert found["cars"].features["in_question"] == 1.0 and found["Toyota"].features["in_question"] == 0.0
 
 
+def test_a_yes_no_sentence_may_restate_the_question_and_is_marked_when_it_replies_outright(answerer):
+    replies, restates = "Yes, Ana Ruiz is listed as a starter for the club.", "Ana Ruiz was a starter in the club's last final."
+    found = ranked(answerer, "Is Ana Ruiz a starter for the club?", f"{replies} {restates}")
+    assert found[replies].features["replies"] == 1.0 and found[restates].features["replies"] == 0.0
+    assert all(c.features["in_question"] == 0.0 and c.features["length"] == 0.0 for c in found.values())
+
+
 def test_other_sources_giving_the_same_value_are_counted(answerer):
     passages = [passage("The storm killed 40 people.", source_id="a"), passage("Forty people died in the storm.", source_id="b", rank=1)]
     forty = [c for c in answerer.rank("How many people did the storm kill?", passages).candidates if c.value & {40.0}]

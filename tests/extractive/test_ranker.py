@@ -18,7 +18,7 @@ def test_the_checked_in_weights_match_the_features_and_record_what_fitted_them()
     provenance = weights.provenance
     assert provenance["command"].startswith("python -m evals.fit") and "dev.jsonl" in provenance["questions"]
     assert "test" not in provenance["questions"]
-    assert {"commit", "fitted_on", "regularisation_C", "cross_validated_on_dev"} <= set(provenance)
+    assert {"commit", "fitted_on", "l2_strength", "calibration", "cross_validated_on_dev"} <= set(provenance)
 
 
 def test_weights_for_other_features_are_refused_with_the_way_to_refit(tmp_path):
