@@ -193,7 +193,10 @@ def _numbers(q: Question, e: Evidence) -> list[Candidate]:
         values = numbers(span.text)
         if not values or values & q.numbers:
             continue
-        out.append(Candidate(e, span, _number_label(span), frozenset(values)))
+        label = _number_label(span)
+        if label == "DURATION":  # "about two [hours]": a length of time is stated with its unit
+            span = _with_unit(span)
+        out.append(Candidate(e, span, label, frozenset(values)))
     for ent in entities(doc):
         if ent.label_ == "ORDINAL" and _inside(e, ent):  # "the 25th time"
             out.append(Candidate(e, ent, "ORDINAL", frozenset({ent.text.lower()})))
@@ -209,6 +212,14 @@ def _number_label(span: Span) -> str:
     if after is not None and (after.lemma_.lower() in TIME_UNITS or (after.text == "-" and _unit_after(after))):
         return "DURATION"
     return "CARDINAL"
+
+
+def _with_unit(span: Span) -> Span:
+    """The figure with the time unit after it: "about two" -> "about two hours", "four" -> "four-day"."""
+    doc, end = span.doc, span.end
+    if end < len(doc) and doc[end].text == "-":
+        end += 1
+    return doc[span.start : end + 1] if end < len(doc) and doc[end].lemma_.lower() in TIME_UNITS else span
 
 
 def _unit_after(hyphen) -> bool:

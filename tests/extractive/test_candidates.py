@@ -20,7 +20,13 @@ def test_figures_are_taken_as_written_with_their_qualifiers_and_scale(answerer):
     text = "The company lost $1.425bn, cut at least 3,000 jobs and raised prices 26% after a four-day strike."
     found = candidates(answerer, "How much did the company lose?", [passage(text)])
     assert {("$1.425bn", "MONEY"), ("at least 3,000", "CARDINAL"), ("26%", "PERCENT")} <= found
-    assert ("four", "DURATION") in found  # "four-day" counts a length of time
+    assert ("four-day", "DURATION") in found  # a length of time, stated with its unit
+
+
+def test_a_length_of_time_is_stated_with_its_unit(answerer):
+    text = "The crew was woken at 7 a.m. after getting about two hours of sleep."
+    found = candidates(answerer, "How much sleep did the crew get?", [passage(text)])
+    assert ("about two hours", "DURATION") in found and ("about two", "DURATION") not in found
 
 
 def test_a_figure_the_question_gives_is_not_its_answer(answerer):
