@@ -181,24 +181,26 @@ def out_of_fold(cases: list[Case], strength: float) -> list[np.ndarray]:
     return scores
 
 
-def outcomes(cases: list[Case], scores: list[np.ndarray], answerer: ExtractiveAnswerer) -> list[tuple[float, bool, bool]]:
-    """Per question: the best candidate's score, whether answering with it is right (answerable
-    questions: right in the lead and cited, judged as `rag eval` judges) and whether the question is
-    unanswerable (a refusal is right). Answers are drafted and checked exactly as `ask()` does."""
+def outcomes(cases: list[Case], scores: list[np.ndarray], answerer: ExtractiveAnswerer, scale: float = 1.0,
+             shift: float = 0.0) -> list[tuple[float, bool, bool]]:
+    """Per question: the best candidate's probability (sigmoid of `scale` × score + `shift`), whether
+    answering with it is right (answerable questions: right in the lead and cited, judged as `rag eval`
+    judges) and whether the question is unanswerable (a refusal is right). Answers are drafted and
+    checked exactly as `ask()` does, which reads the probabilities (a rival figure is one nearly as likely)."""
     from rag.verify import check_answer
 
     out = []
     for case, s in zip(cases, scores, strict=True):
         for c, score in zip(case.ranking.candidates, s, strict=True):
-            c.probability = float(1 / (1 + np.exp(-np.clip(score, -30, 30))))
+            c.probability = _sigmoid(scale * float(score) + shift)
         ranked = Ranking(case.ranking.question, case.ranking.evidence, sorted(case.ranking.candidates, key=lambda c: -c.probability))
         if ranked.best is None:
-            out.append((-math.inf, False, case.gold.unanswerable))
+            out.append((0.0, False, case.gold.unanswerable))
             continue
         draft = answerer.draft(ranked, case.passages, threshold=0.0)
         result = judge(case.gold, check_answer(draft, case.passages, nlp=answerer.nlp), None, 0.0)
         right = bool(result.correct_in_lead and result.supported) if not case.gold.unanswerable else False
-        out.append((float(max(s)), right, case.gold.unanswerable))
+        out.append((ranked.best.probability, right, case.gold.unanswerable))
     return out
 
 
@@ -239,10 +241,11 @@ def _commit() -> str:
 def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, log=print) -> Weights:
     tried = {}
     for strength in STRENGTHS:
-        raw = outcomes(cases, out_of_fold(cases, strength), answerer)
-        answered = [(score, right) for score, right, _ in raw if score > -math.inf]
-        scale, shift = calibrate([score for score, _ in answered], [right for _, right in answered])
-        results = [(_sigmoid(scale * score + shift), right, unanswerable) for score, right, unanswerable in raw]
+        scores = out_of_fold(cases, strength)
+        # calibrated on how the uncalibrated best answers fared, then judged again as calibrated
+        judged = [(float(max(s)), right) for s, (_, right, _) in zip(scores, outcomes(cases, scores, answerer), strict=True) if len(s)]
+        scale, shift = calibrate([score for score, _ in judged], [right for _, right in judged])
+        results = outcomes(cases, scores, answerer, scale, shift)
         threshold, right = best_threshold(results)
         tried[strength] = (right, threshold, scale, shift, summary(results, threshold))
         log(f"L2 {strength}: threshold {threshold:.4f}, {right} of {len(results)} questions right: {tried[strength][4]}")
