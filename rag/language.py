@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from rag.models import ScoredChunk
 
@@ -272,12 +272,23 @@ def inflect(lemma: str, aux: str) -> str:
 
 
 def is_yes_no(doc: Doc) -> bool:
-    """ "Did India reject …?", "Is the port open?": an auxiliary first and no question word right after."""
-    tokens = [t for t in doc if not t.is_punct and not t.is_space]
-    if not tokens or tokens[0].lower_ not in AUX_WORDS:
-        return False
-    wh = next((t for t in tokens if t.lower_ in WH_WORDS), None)
-    return wh is None or wh.i > tokens[0].i + 1
+    """ "Did India reject …?", "Is the port open?", "Before the deal, had the firm …?": an auxiliary first
+    (or first after a fronted phrase and its comma) and no question word right after."""
+    return _yes_no_auxiliary(doc) is not None
+
+
+def _yes_no_auxiliary(doc: Doc) -> Token | None:
+    """The auxiliary a yes/no question opens with, if it is one."""
+    words = [t for t in doc if not t.is_space]
+    comma = next((n for n, t in enumerate(words) if t.text == ","), None)
+    starts = [0] if comma is None or any(t.lower_ in WH_WORDS for t in words[:comma]) else [0, comma + 1]
+    for start in starts:
+        tokens = [t for t in words[start:] if not t.is_punct]
+        if tokens and tokens[0].lower_ in AUX_WORDS:
+            wh = next((t for t in tokens if t.lower_ in WH_WORDS), None)
+            if wh is None or wh.i > tokens[0].i + 1:
+                return tokens[0]
+    return None
 
 
 def embedded_question(doc: Doc) -> str:
@@ -287,10 +298,11 @@ def embedded_question(doc: Doc) -> str:
         tokens.pop()
     if not tokens:
         return "that"
-    yes_no = is_yes_no(doc)
+    opening = _yes_no_auxiliary(doc)
+    yes_no = opening is not None
     starts = [i for i, t in enumerate(tokens) if t.lower_ in WH_WORDS]
-    if yes_no:
-        first, aux_i = 0, 0
+    if opening is not None:
+        first, aux_i = 0, next(i for i, t in enumerate(tokens) if t.i == opening.i)
     elif starts:
         first = starts[0]
         aux_i = next((i for i in range(first + 1, len(tokens)) if tokens[i].lower_ in AUX_WORDS), None)

@@ -32,6 +32,9 @@ def test_yes_no_questions_start_with_an_auxiliary_and_no_question_word(nlp):
     assert is_yes_no(parse(nlp, "Did India reject the allegations?"))
     assert is_yes_no(parse(nlp, "Is there a hotline for waiver questions?"))
     assert not is_yes_no(parse(nlp, "Who did Pakistan blame?"))
+    # a fronted phrase before the auxiliary
+    assert is_yes_no(parse(nlp, "Before the merger, had the firm partnered with a rival?"))
+    assert not is_yes_no(parse(nlp, "In 2024, which party won the seat?"))
 
 
 @pytest.mark.parametrize(
