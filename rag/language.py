@@ -245,9 +245,9 @@ def denies(tokens, verb=None) -> bool:
 
 
 def replies(tokens) -> bool | None:
-    """The yes (True) or no (False) a sentence opens its reply with, as an interjection: "Yes, X is listed
-    as a starter", "No, said the meteorologist", "The short answer: yes." None when it gives neither
-    ("No one was injured" says no by negation, which `denies` reads)."""
+    """The yes (True) or no (False) a sentence says as an interjection, the first if several: "Yes, X is
+    listed as a starter", "No, said the meteorologist", "The short answer: yes." None when it says
+    neither ("No one was injured" says no by negation, which `denies` reads)."""
     for t in tokens:
         if t.pos_ == "INTJ" and t.lower_ in ("yes", "no"):
             return t.lower_ == "yes"
