@@ -63,6 +63,11 @@ class Evidence:
         return (self.cov_names + self.cov_nouns + self.cov_verbs) / 3
 
     @functools.cached_property
+    def words_said(self) -> frozenset[str]:
+        """The sentence's words, as written (lower-cased) and as lemmas."""
+        return frozenset(w for t in self.tokens for w in (t.lower_, t.lemma_.lower()))
+
+    @functools.cached_property
     def words(self) -> Words:
         """The sentence's words as names are looked up in (read once per question, by every candidate)."""
         return Words.of_tokens(self.tokens)

@@ -48,6 +48,7 @@ FEATURES = (
     "focus_exact",
     "focus_in_span",
     "modifiers",
+    "modifiers_missing",
     "predicate_sim",
     "predicate_noun",
     "role_agrees",
@@ -91,6 +92,9 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         around = [*nouns, *c.span, *_near(c.span)]
         near = {t.lemma_.lower() for t in around} | {t.lower_ for t in around}
         f["modifiers"] = _share([any(w in near for w in m.words) for m in q.focus_modifiers])
+        # "literacy" of "the literacy rate" nowhere in the sentence: it cannot be about that rate (kept
+        # apart from `modifiers`, where 0 would also mean the question named no modifier)
+        f["modifiers_missing"] = _share([not any(w in e.words_said for w in m.words) for m in q.focus_modifiers])
         verb, role = governing_verb(c.span)
         similarity = 0.0
         if q.predicate is not None and c.label == "SENTENCE":  # a yes/no or reason sentence: its best verb

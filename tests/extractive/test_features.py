@@ -40,6 +40,14 @@ def test_a_yes_no_sentence_may_restate_the_question_and_is_marked_when_it_replie
     assert all(c.features["in_question"] == 0.0 and c.features["length"] == 0.0 for c in found.values())
 
 
+def test_a_modifier_of_the_asked_thing_missing_from_the_sentence_is_marked(answerer):
+    text = "Attacks rose 26 percent in 2025. The literacy rate stood at 46 percent."
+    found = ranked(answerer, "What is the literacy rate?", text)
+    assert found["26 percent"].features["modifiers_missing"] == 1.0 and found["46 percent"].features["modifiers_missing"] == 0.0
+    plain = ranked(answerer, "What is the rate?", text)  # no modifier asked: nothing can be missing
+    assert all(c.features["modifiers_missing"] == 0.0 for c in plain.values())
+
+
 def test_other_sources_giving_the_same_value_are_counted(answerer):
     passages = [passage("The storm killed 40 people.", source_id="a"), passage("Forty people died in the storm.", source_id="b", rank=1)]
     forty = [c for c in answerer.rank("How many people did the storm kill?", passages).candidates if c.value & {40.0}]
