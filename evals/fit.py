@@ -24,6 +24,7 @@ import argparse
 import datetime as dt
 import hashlib
 import math
+import statistics
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -215,7 +216,7 @@ def best_threshold(results: list[tuple[float, bool, bool]], window: float = THRE
     thresholds = sorted({round(p, 4) for p, _, _ in results} | {0.0, 1.0})
     counts = [sum((p >= t and ok) or (p < t and unanswerable) for p, ok, unanswerable in results) for t in thresholds]
     reach = int(window * len(results))
-    smoothed = [sum(counts[max(0, i - reach) : i + reach + 1]) / len(counts[max(0, i - reach) : i + reach + 1]) for i in range(len(counts))]
+    smoothed = [statistics.fmean(counts[max(0, i - reach) : i + reach + 1]) for i in range(len(counts))]
     best = max(range(len(thresholds)), key=lambda i: (smoothed[i], counts[i], -i))
     return thresholds[best], counts[best]
 

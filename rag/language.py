@@ -299,10 +299,9 @@ def embedded_question(doc: Doc) -> str:
     if not tokens:
         return "that"
     opening = _yes_no_auxiliary(doc)
-    yes_no = opening is not None
     starts = [i for i, t in enumerate(tokens) if t.lower_ in WH_WORDS]
     if opening is not None:
-        first, aux_i = 0, next(i for i, t in enumerate(tokens) if t.i == opening.i)
+        first, aux_i = 0, opening.i  # `tokens` is the doc itself, so a token's place is its index
     elif starts:
         first = starts[0]
         aux_i = next((i for i in range(first + 1, len(tokens)) if tokens[i].lower_ in AUX_WORDS), None)
@@ -335,4 +334,4 @@ def embedded_question(doc: Doc) -> str:
     proper = any(t.text == lead_word and (t.pos_ == "PROPN" or t.text.isupper()) for t in tokens)
     if clause and not proper:
         clause = clause[0].lower() + clause[1:]
-    return ("whether " if yes_no else "") + clause
+    return ("whether " if opening is not None else "") + clause

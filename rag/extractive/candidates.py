@@ -195,7 +195,7 @@ def _numbers(q: Question, e: Evidence) -> list[Candidate]:
             continue
         label = _number_label(span)
         if label == "DURATION":  # "about two [hours]": a length of time is stated with its unit
-            span = _with_unit(span)
+            span = span.doc[span.start : _time_unit_end(span)]
         out.append(Candidate(e, span, label, frozenset(values)))
     for ent in entities(doc):
         if ent.label_ == "ORDINAL" and _inside(e, ent):  # "the 25th time"
@@ -209,22 +209,17 @@ def _number_label(span: Span) -> str:
         return "MONEY"
     if re.search(r"%|percent|per cent", span.text, re.I):
         return "PERCENT"
-    if after is not None and (after.lemma_.lower() in TIME_UNITS or (after.text == "-" and _unit_after(after))):
+    if _time_unit_end(span) is not None:
         return "DURATION"
     return "CARDINAL"
 
 
-def _with_unit(span: Span) -> Span:
-    """The figure with the time unit after it: "about two" -> "about two hours", "four" -> "four-day"."""
-    doc, end = span.doc, span.end
-    if end < len(doc) and doc[end].text == "-":
-        end += 1
-    return doc[span.start : end + 1] if end < len(doc) and doc[end].lemma_.lower() in TIME_UNITS else span
-
-
-def _unit_after(hyphen) -> bool:
-    nxt = hyphen.doc[hyphen.i + 1] if hyphen.i + 1 < len(hyphen.doc) else None
-    return nxt is not None and nxt.lemma_.lower() in TIME_UNITS
+def _time_unit_end(span: Span) -> int | None:
+    """Where the time unit right after a figure ends ("two [hours]", "four[-day]"); None without one."""
+    doc, i = span.doc, span.end
+    if i < len(doc) and doc[i].text == "-":
+        i += 1
+    return i + 1 if i < len(doc) and doc[i].lemma_.lower() in TIME_UNITS else None
 
 
 def _age(span: Span) -> bool:
