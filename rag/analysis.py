@@ -28,8 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import srsly
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from rag.language import without_orders
 from rag.meaning import DIMENSIONS, Meaning, pack, unpack
@@ -39,16 +41,20 @@ from rag.nlp import PARSED_CHUNKS, parse, parse_all
 from rag.normalise import date_keys, numbers
 from rag.sentences import chunk_sentences
 
-# What a Doc keeps in the index: every annotation a fresh parse gives (tests/test_analysis.py compares
-# them), nothing the answerer never reads (token vectors, user data).
-DOC_ATTRS = ["ORTH", "SPACY", "TAG", "POS", "MORPH", "LEMMA", "DEP", "HEAD", "ENT_IOB", "ENT_TYPE", "SENT_START"]
+# What a Doc keeps in the index: every annotation of a fresh parse that the answerer reads (tests/
+# test_analysis.py compares them); not morphology (0.4 KB a chunk, read by no one), token vectors or
+# user data.
+DOC_ATTRS = ["ORTH", "SPACY", "TAG", "POS", "LEMMA", "DEP", "HEAD", "ENT_IOB", "ENT_TYPE", "SENT_START"]
+# The attributes whose values are strings (hashes in a Doc's arrays); the others are small integers: a
+# head's offset, IOB and sentence-start codes, whitespace, part-of-speech ids.
+STRING_ATTRS = frozenset({"ORTH", "TAG", "LEMMA", "DEP", "ENT_TYPE"})
 WORD_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})  # the words whose meanings the answerer compares
 
 
 @dataclass
 class ChunkAnalysis:
     chunk_id: str
-    doc: bytes  # a spaCy DocBin holding the chunk's parse
+    doc: bytes  # the chunk's parse (`doc_bytes`)
     sentences: bytes  # `meaning.pack`ed vectors of `sentence_contents(chunk, doc)`, in that order
 
 
@@ -87,20 +93,29 @@ StoredAnalyses = Callable[[list[str]], dict[str, tuple[bytes, bytes]]]  # chunk 
 KnownWords = Callable[[list[str]], set[str]]  # which of these words the index already has vectors for
 
 
-def analyse(chunks: list[Chunk], nlp: Language, meaning: Meaning, known_words: KnownWords) -> Analysed:
-    parsed = list(zip(chunks, parse_all(nlp, [chunk.text for chunk in chunks]), strict=True))
-    contents = [sentence_contents(chunk, doc) for chunk, doc in parsed]
+def analyse(chunks: list[Chunk], nlp: Language, meaning: Meaning, known_words: KnownWords,
+            parsed: list[bytes] | None = None) -> Analysed:
+    """What the answerer reads of `chunks`; `parsed`, their `parse_chunks` when another process ran it."""
+    if parsed is None:
+        parsed = parse_chunks([chunk.text for chunk in chunks], nlp)
+    docs = [doc_from_bytes(data, nlp.vocab) for data in parsed]
+    contents = [sentence_contents(chunk, doc) for chunk, doc in zip(chunks, docs, strict=True)]
     unique = list(dict.fromkeys(text for texts in contents for text in texts))  # overlapping chunks share some
     vectors = dict(zip(unique, meaning.embed(unique), strict=True))
-    words = {t.lemma_.lower() for _, doc in parsed for t in doc if t.pos_ in WORD_POS and not t.is_stop}
+    words = {t.lemma_.lower() for doc in docs for t in doc if t.pos_ in WORD_POS and not t.is_stop}
     new = sorted(words - known_words(sorted(words)))
     return Analysed(
         chunks=[
-            ChunkAnalysis(chunk.chunk_id, _doc_bytes(doc), pack(np.array([vectors[t] for t in texts]).reshape(-1, DIMENSIONS)))
-            for (chunk, doc), texts in zip(parsed, contents, strict=True)
+            ChunkAnalysis(chunk.chunk_id, data, pack(np.array([vectors[t] for t in texts]).reshape(-1, DIMENSIONS)))
+            for chunk, data, texts in zip(chunks, parsed, contents, strict=True)
         ],
         words={w: pack(v) for w, v in zip(new, meaning.embed(new), strict=True)},
     )
+
+
+def parse_chunks(texts: list[str], nlp: Language) -> list[bytes]:
+    """Each text's parse as `doc_bytes` stores it."""
+    return [doc_bytes(doc) for doc in parse_all(nlp, texts)]
 
 
 def sentence_contents(chunk: Chunk, doc: Doc) -> list[str]:
@@ -109,10 +124,42 @@ def sentence_contents(chunk: Chunk, doc: Doc) -> list[str]:
     return list(dict.fromkeys(s.content for s in chunk_sentences(ScoredChunk(chunk=chunk, score=0.0), doc)))
 
 
-def _doc_bytes(doc: Doc) -> bytes:
-    box = DocBin(attrs=DOC_ATTRS, store_user_data=False)
-    box.add(doc)
-    return box.to_bytes()
+def doc_bytes(doc: Doc) -> bytes:
+    """`doc`'s annotations (DOC_ATTRS) column by column, each string attribute as indices into one list of
+    the chunk's strings, each column in the narrowest integer type that holds it. Compressed, that is
+    about half of a spaCy DocBin, which keeps each token's attributes side by side as 64-bit hashes."""
+    table = doc.to_array(DOC_ATTRS)
+    strings: dict[int, int] = {0: 0}  # hash -> index; 0 (no value: a token outside any entity) is ""
+    columns = []
+    for j, attr in enumerate(DOC_ATTRS):
+        if attr in STRING_ATTRS:
+            column = np.array([strings.setdefault(int(h), len(strings)) for h in table[:, j]], dtype=np.int64)
+        else:
+            column = table[:, j].view(np.int64)  # a head before its token, or a non-start, is negative
+        narrow = column.astype(np.result_type(np.min_scalar_type(column.min(initial=0)), np.min_scalar_type(column.max(initial=0))))
+        columns.append((narrow.dtype.str, narrow.tobytes()))
+    message = {
+        "attrs": DOC_ATTRS,
+        "tokens": len(doc),
+        "strings": [doc.vocab.strings[h] if h else "" for h in strings],
+        "columns": columns,
+    }
+    return zlib.compress(srsly.msgpack_dumps(message), 9)
+
+
+def doc_from_bytes(data: bytes, vocab: Vocab) -> Doc:
+    """The Doc `doc_bytes` stored: the same tokens, annotations, sentences and entities."""
+    message = srsly.msgpack_loads(zlib.decompress(data))
+    attrs, strings = message["attrs"], message["strings"]
+    hashes = np.array([vocab.strings.add(text) if text else 0 for text in strings], dtype=np.uint64)
+    table = np.zeros((message["tokens"], len(attrs)), dtype=np.uint64)
+    for j, (attr, (dtype, raw)) in enumerate(zip(attrs, message["columns"], strict=True)):
+        column = np.frombuffer(raw, dtype=np.dtype(dtype)).astype(np.int64)
+        if attr == "ORTH":
+            words = [strings[i] for i in column]
+        table[:, j] = hashes[column] if attr in STRING_ATTRS else column.view(np.uint64)
+    doc = Doc(vocab, words=words, spaces=[bool(v) for v in table[:, attrs.index("SPACY")]])
+    return doc.from_array(attrs, table)
 
 
 class Analyses:
@@ -132,7 +179,7 @@ class Analyses:
             ready = {cid: self._loaded[cid] for cid in chunks if cid in self._loaded}
         missing = [cid for cid in chunks if cid not in ready]
         for cid, (doc_bytes, vectors) in (self.stored(missing) if missing else {}).items():
-            doc = next(DocBin().from_bytes(doc_bytes).get_docs(self.nlp.vocab))
+            doc = doc_from_bytes(doc_bytes, self.nlp.vocab)
             ready[cid] = (doc, sentence_contents(chunks[cid], doc), unpack(vectors))
         with self._lock:
             for cid, entry in ready.items():

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 # questions (errors.IndexMismatch) and rebuilt from its sources by the next `rag ingest`.
 # 2: dataset cells and defined acronyms stored as data; 3: text normalised (cleaning.normalise_text);
 # 4: each chunk's parse and sentence vectors, and word vectors (rag.analysis); 5: each article's names,
-# figures and dates (rag.analysis.Article)
-FORMAT = 5
+# figures and dates (rag.analysis.Article); 6: a chunk's text read from its source's (not stored twice),
+# parses stored column by column (rag.analysis)
+FORMAT = 6
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
@@ -38,8 +39,7 @@ CREATE TABLE IF NOT EXISTS sources (
 );
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, source_id TEXT NOT NULL REFERENCES sources(source_id) ON DELETE CASCADE,
-    position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, row INTEGER, text TEXT NOT NULL,
-    cells TEXT
+    position INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, row INTEGER, cells TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source_id);
 CREATE TABLE IF NOT EXISTS analyses (
@@ -52,8 +52,10 @@ CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, vector BLOB NOT NULL);
 """
 
 _SOURCE_COLUMNS = "source_id, kind, title, outlet, url, published, authors, path, content_hash"
+# A chunk's text is its source's from start to end (chunking.chunk_source); SQLite's substr counts
+# characters, as Python's slices do, from 1.
 _CHUNK_SELECT = """
-SELECT c.chunk_id, c.source_id, c.text, c.start, c."end", c.position, c.row, c.cells,
+SELECT c.chunk_id, c.source_id, substr(s.text, c.start + 1, c."end" - c.start), c.start, c."end", c.position, c.row, c.cells,
        s.kind, s.title, s.outlet, s.url, s.published, s.aliases
 FROM chunks c JOIN sources s USING (source_id)
 """
@@ -152,6 +154,9 @@ class DocStore:
     # --- writes (each one transaction) ---------------------------------------------------------------
     def replace_source(self, source: Source, chunks: list[Chunk], analyses: Iterable[ChunkAnalysis] = (),
                        article: Article | None = None) -> None:
+        for c in chunks:
+            if c.text != source.text[c.start : c.end]:  # the text is read back from the source's
+                raise ValueError(f"chunk {c.chunk_id} is not its source's text from {c.start} to {c.end}")
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -166,9 +171,9 @@ class DocStore:
                     ),
                 )
                 self._db.executemany(
-                    'INSERT INTO chunks (chunk_id, source_id, position, start, "end", row, text, cells) VALUES (?,?,?,?,?,?,?,?)',
+                    'INSERT INTO chunks (chunk_id, source_id, position, start, "end", row, cells) VALUES (?,?,?,?,?,?,?)',
                     [
-                        (c.chunk_id, c.source_id, c.position, c.start, c.end, c.row, c.text,
+                        (c.chunk_id, c.source_id, c.position, c.start, c.end, c.row,
                          json.dumps([cell.model_dump() for cell in c.cells]) if c.cells else None)
                         for c in chunks
                     ],

@@ -89,3 +89,26 @@ def test_bad_files_are_reported_and_the_rest_ingested(pipeline, sources_copy):
 def test_missing_path_is_a_clear_error(pipeline):
     with pytest.raises(SourcePathMissing, match="no such file or directory"):
         pipeline.ingest([Path("/definitely/not/here")])
+
+
+def test_the_index_keeps_each_chunk_s_text_once_and_reads_it_back_whole(pipeline, sources_copy):
+    pipeline.ingest([sources_copy])
+    chunks = pipeline.docs.all_chunks()
+    for chunk in chunks:
+        assert chunk.text == pipeline.source(chunk.source_id).text[chunk.start : chunk.end]
+    columns = [r[1] for r in pipeline.docs._db.execute("PRAGMA table_info(chunks)")]
+    assert chunks and "text" not in columns
+    stored = pipeline.vectors.collection.get(include=["metadatas", "documents"])
+    assert {key for meta in stored["metadatas"] for key in meta} == {"source_id", "outlet", "published_day"}
+    assert not any(stored["documents"])  # Chroma keeps no copy of the text either
+
+
+def test_a_chunk_that_is_not_its_source_s_text_is_refused_and_the_old_one_kept(pipeline, sources_copy):
+    pipeline.ingest([sources_copy])
+    chunk = pipeline.docs.all_chunks()[0]
+    source = pipeline.source(chunk.source_id)
+    before = pipeline.docs.get_chunks([chunk.chunk_id])
+    forged = chunk.model_copy(update={"text": chunk.text.upper()})
+    with pytest.raises(ValueError, match="not its source's text"):
+        pipeline.docs.replace_source(source, [forged])
+    assert pipeline.docs.get_chunks([chunk.chunk_id]) == before
