@@ -93,12 +93,9 @@ StoredAnalyses = Callable[[list[str]], dict[str, tuple[bytes, bytes]]]  # chunk 
 KnownWords = Callable[[list[str]], set[str]]  # which of these words the index already has vectors for
 
 
-def analyse(chunks: list[Chunk], nlp: Language, meaning: Meaning, known_words: KnownWords,
-            parsed: list[bytes] | None = None) -> Analysed:
-    """What the answerer reads of `chunks`; `parsed`, their `parse_chunks` when another process ran it."""
-    if parsed is None:
-        parsed = parse_chunks([chunk.text for chunk in chunks], nlp)
-    docs = [doc_from_bytes(data, nlp.vocab) for data in parsed]
+def analyse(chunks: list[Chunk], nlp: Language, meaning: Meaning, known_words: KnownWords) -> Analysed:
+    parsed = [doc_bytes(doc) for doc in parse_all(nlp, [chunk.text for chunk in chunks])]
+    docs = [doc_from_bytes(data, nlp.vocab) for data in parsed]  # read as questions will read them
     contents = [sentence_contents(chunk, doc) for chunk, doc in zip(chunks, docs, strict=True)]
     unique = list(dict.fromkeys(text for texts in contents for text in texts))  # overlapping chunks share some
     vectors = dict(zip(unique, meaning.embed(unique), strict=True))
@@ -111,11 +108,6 @@ def analyse(chunks: list[Chunk], nlp: Language, meaning: Meaning, known_words: K
         ],
         words={w: pack(v) for w, v in zip(new, meaning.embed(new), strict=True)},
     )
-
-
-def parse_chunks(texts: list[str], nlp: Language) -> list[bytes]:
-    """Each text's parse as `doc_bytes` stores it."""
-    return [doc_bytes(doc) for doc in parse_all(nlp, texts)]
 
 
 def sentence_contents(chunk: Chunk, doc: Doc) -> list[str]:
@@ -152,13 +144,12 @@ def doc_from_bytes(data: bytes, vocab: Vocab) -> Doc:
     message = srsly.msgpack_loads(zlib.decompress(data))
     attrs, strings = message["attrs"], message["strings"]
     hashes = np.array([vocab.strings.add(text) if text else 0 for text in strings], dtype=np.uint64)
+    columns = [np.frombuffer(raw, dtype=np.dtype(dtype)).astype(np.int64) for dtype, raw in message["columns"]]
     table = np.zeros((message["tokens"], len(attrs)), dtype=np.uint64)
-    for j, (attr, (dtype, raw)) in enumerate(zip(attrs, message["columns"], strict=True)):
-        column = np.frombuffer(raw, dtype=np.dtype(dtype)).astype(np.int64)
-        if attr == "ORTH":
-            words = [strings[i] for i in column]
+    for j, (attr, column) in enumerate(zip(attrs, columns, strict=True)):
         table[:, j] = hashes[column] if attr in STRING_ATTRS else column.view(np.uint64)
-    doc = Doc(vocab, words=words, spaces=[bool(v) for v in table[:, attrs.index("SPACY")]])
+    words = [strings[i] for i in columns[attrs.index("ORTH")]]
+    doc = Doc(vocab, words=words, spaces=[bool(v) for v in columns[attrs.index("SPACY")]])
     return doc.from_array(attrs, table)
 
 
@@ -178,8 +169,8 @@ class Analyses:
         with self._lock:
             ready = {cid: self._loaded[cid] for cid in chunks if cid in self._loaded}
         missing = [cid for cid in chunks if cid not in ready]
-        for cid, (doc_bytes, vectors) in (self.stored(missing) if missing else {}).items():
-            doc = doc_from_bytes(doc_bytes, self.nlp.vocab)
+        for cid, (data, vectors) in (self.stored(missing) if missing else {}).items():
+            doc = doc_from_bytes(data, self.nlp.vocab)
             ready[cid] = (doc, sentence_contents(chunks[cid], doc), unpack(vectors))
         with self._lock:
             for cid, entry in ready.items():
