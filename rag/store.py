@@ -30,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
+
 from rag.disk import advice, nearly_full
 from rag.docstore import writable
 from rag.errors import DiskFull, IndexEmpty, IndexMismatch, StoreUnavailable
@@ -253,7 +254,11 @@ class VectorStore:
         vectors = np.asarray(embeddings, dtype=np.float32)
         for lo in range(0, len(ids), ADD_BATCH):
             part = slice(lo, lo + ADD_BATCH)
-            self._guard(lambda part=part: self.collection.add(ids=ids[part], embeddings=vectors[part], metadatas=metadatas[part]), write=True)
+
+            def add(part: slice = part) -> None:
+                self.collection.add(ids=ids[part], embeddings=vectors[part], metadatas=metadatas[part])
+
+            self._guard(add, write=True)
 
     def delete(self, chunk_ids: list[str]) -> None:
         for lo in range(0, len(chunk_ids), 5000):
