@@ -65,7 +65,7 @@ class Evidence:
     @functools.cached_property
     def words_said(self) -> frozenset[str]:
         """The sentence's words, as written (lower-cased) and as lemmas."""
-        return frozenset(w for t in self.tokens for w in (t.lower_, t.lemma_.lower()))
+        return forms(self.tokens)
 
     @functools.cached_property
     def words(self) -> Words:
@@ -96,6 +96,11 @@ class Articles:
     def _read(self, version: str, source_id: str, title: str, published, text: str | None) -> Article:
         found = self.stored(source_id) if self.stored is not None and text is None else None
         return found or Article.of(title, text if text is not None else self.texts(source_id) or "", published)
+
+
+def forms(tokens) -> frozenset[str]:
+    """Each token as written (lower-cased) and as its lemma: what a question word may match."""
+    return frozenset(w for t in tokens for w in (t.lower_, t.lemma_.lower()))
 
 
 def sentence_words(s: Sentence) -> list[Token]:

@@ -20,7 +20,7 @@ from collections import defaultdict
 from spacy.tokens import Doc, Span, Token
 
 from rag.extractive.candidates import Candidate
-from rag.extractive.evidence import Evidence, close_to_question, meaning_within, word_match
+from rag.extractive.evidence import Evidence, close_to_question, forms, meaning_within, word_match
 from rag.extractive.question import Form, Question, asked_verb
 from rag.extractive.values import holds
 from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
@@ -90,7 +90,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["focus_exact"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in nouns if t not in c.span))
         f["focus_in_span"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in c.span))
         around = [*nouns, *c.span, *_near(c.span)]
-        near = {t.lemma_.lower() for t in around} | {t.lower_ for t in around}
+        near = forms(around)
         f["modifiers"] = _share([any(w in near for w in m.words) for m in q.focus_modifiers])
         # "literacy" of "the literacy rate" nowhere in the sentence: it cannot be about that rate (kept
         # apart from `modifiers`, where 0 would also mean the question named no modifier)
