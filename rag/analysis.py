@@ -24,7 +24,7 @@ import json
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,7 +36,7 @@ from spacy.vocab import Vocab
 from rag.language import without_orders
 from rag.meaning import DIMENSIONS, Meaning, pack, unpack
 from rag.models import Chunk, ScoredChunk
-from rag.names import Words
+from rag.names import Words, find_name
 from rag.nlp import PARSED_CHUNKS, parse, parse_all
 from rag.normalise import date_keys, numbers
 from rag.sentences import chunk_sentences
@@ -71,6 +71,14 @@ class Article:
     words: Words
     numbers: set[float]
     dates: set[str]
+    _mentions: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def mentions(self, name: str, aliases: Mapping[str, str]) -> bool:
+        """Whether the article names `name` anywhere (`find_name`). Each of its sentences asks again, so the
+        answer is kept; `aliases` are the article's own acronyms, the same for every one of its sentences."""
+        if name not in self._mentions:
+            self._mentions[name] = find_name(name, self.words, aliases) is not None
+        return self._mentions[name]
 
     @classmethod
     def of(cls, title: str, text: str, published: dt.date | None) -> Article:
@@ -141,7 +149,8 @@ def doc_bytes(doc: Doc) -> bytes:
 
 def doc_from_bytes(data: bytes, vocab: Vocab) -> Doc:
     """The Doc `doc_bytes` stored: the same tokens, annotations, sentences and entities."""
-    message = srsly.msgpack_loads(zlib.decompress(data))
+    # unpackb without srsly's registry of msgpack extensions, which it would look up on every call
+    message = srsly.msgpack.unpackb(zlib.decompress(data), raw=False, object_pairs_hook=dict)
     attrs, strings = message["attrs"], message["strings"]
     hashes = np.array([vocab.strings.add(text) if text else 0 for text in strings], dtype=np.uint64)
     columns = [np.frombuffer(raw, dtype=np.dtype(dtype)).astype(np.int64) for dtype, raw in message["columns"]]

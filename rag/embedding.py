@@ -136,8 +136,8 @@ class MiniLMEmbedding(BaseEmbedding):
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
             hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
             summed = (hidden * mask[..., None]).sum(axis=1)
-            vectors = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
-            out[idx] = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+            vectors = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            out[idx] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return out
 
     def embed_query(self, text: str) -> np.ndarray:

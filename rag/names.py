@@ -14,7 +14,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from spacy.tokens import Token
 
@@ -45,11 +45,23 @@ class Words:
     words: list[str]
     capital: list[bool]
     ids: list[int]
-    index: dict[str, list[int]] = field(default_factory=dict)  # word -> positions in `words`
 
-    def __post_init__(self) -> None:
-        for n, w in enumerate(self.words):
-            self.index.setdefault(w, []).append(n)
+    @functools.cached_property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(self.words)
+
+    def positions(self, word: str) -> list[int]:
+        """Where `word` is in `words`. A whole article is read for every question that names something,
+        but only a few of its words are looked up: a set and a scan in C are cheaper than indexing each word."""
+        if word not in self.vocabulary:
+            return []
+        found, n = [], -1
+        try:
+            while True:
+                n = self.words.index(word, n + 1)
+                found.append(n)
+        except ValueError:
+            return found
 
     @classmethod
     def of(cls, text: str) -> Words:
@@ -143,8 +155,8 @@ def find_name(name: str, words: Words, aliases: Mapping[str, str] = {}) -> set[i
         return None
     found: set[int] = set()
     for part in parts:
-        hits = words.index.get(part) or [n for word in _name_word_forms(part) if word in words.index and same_name_word(part, word)
-                                         for n in words.index[word]]
+        hits = words.positions(part) or [n for word in _name_word_forms(part) if word in words.vocabulary and same_name_word(part, word)
+                                         for n in words.positions(word)]
         if not hits:
             break
         found.update(hits)
@@ -153,8 +165,8 @@ def find_name(name: str, words: Words, aliases: Mapping[str, str] = {}) -> set[i
     compact = name.replace(".", "").strip()
     letters = _letters(name) if compact.isupper() and " " not in compact else initials(" ".join(parts))
     if len(letters) >= 2:
-        if letters.lower() in words.index:  # the name spelled out in the question, its acronym in the text
-            return {words.ids[n] for n in words.index[letters.lower()]}
+        if letters.lower() in words.vocabulary:  # the name spelled out in the question, its acronym in the text
+            return {words.ids[n] for n in words.positions(letters.lower())}
         spelled = _spelled_out(letters, words)
         if spelled:
             return spelled
@@ -163,10 +175,10 @@ def find_name(name: str, words: Words, aliases: Mapping[str, str] = {}) -> set[i
             hit = find_name(long, words)
             if hit:
                 return hit
-        if name_parts(long) == parts and fold(short) in words.index:
-            return {words.ids[n] for n in words.index[fold(short)]}
+        if name_parts(long) == parts and fold(short) in words.vocabulary:
+            return {words.ids[n] for n in words.positions(fold(short))}
     if len(parts) in (2, 3):
-        last = [n for n in words.index.get(parts[-1], []) if words.capital[n]]
+        last = [n for n in words.positions(parts[-1]) if words.capital[n]]
         if last:
             return {words.ids[n] for n in last}
     return None

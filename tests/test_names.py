@@ -56,3 +56,11 @@ def test_accents_titles_and_possessives_do_not_stand_in_the_way():
     assert found("Kylian Mbappé", decomposed)
     assert name_parts("Dr. Mohammed Alawadhi's") == ["mohammed", "alawadhi"]
     assert name_parts("the Great Barrier Reef authority") == ["great", "barrier", "reef"]
+
+
+def test_every_mention_of_a_name_is_found_not_only_the_first():
+    words = Words.of("Naqvi spoke first. Mohsin Naqvi later said Naqvi had been misquoted.")
+    assert words.positions("naqvi") == [0, 4, 7]
+    assert find_name("Mohsin Naqvi", words) == {0, 3, 4, 7}  # each of its words, wherever it is written
+    assert find_name("Naqvi", words) == {0, 4, 7}
+    assert words.positions("imran") == []

@@ -68,6 +68,21 @@ class Evidence:
         return forms(self.tokens)
 
     @functools.cached_property
+    def lowered(self) -> frozenset[str]:
+        """The sentence's words as written, lower-cased."""
+        return frozenset(t.lower_ for t in self.tokens)
+
+    @functools.cached_property
+    def figures(self) -> set[float]:
+        """The numbers the sentence states (each candidate's value is looked for in every sentence)."""
+        return numbers(self.sentence.text)
+
+    @functools.cached_property
+    def dates(self) -> set[str]:
+        """The days, months and years the sentence names, relative ones read from its publication date."""
+        return date_keys(self.sentence.text, self.sentence.chunk.published)
+
+    @functools.cached_property
     def words(self) -> Words:
         """The sentence's words as names are looked up in (read once per question, by every candidate)."""
         return Words.of_tokens(self.tokens)
@@ -266,7 +281,7 @@ def _constrain(q: Question, e: Evidence, article: Article) -> None:
             continue
         if find_name(name, near, s.chunk.aliases):
             away += 0.5
-        elif find_name(name, article.words, s.chunk.aliases):
+        elif article.mentions(name, s.chunk.aliases):
             away += 1.0
         else:
             e.admissible, e.rejected = False, f"name: {name}"
@@ -300,4 +315,4 @@ def _other_year(asked: frozenset[str], s: Sentence) -> bool:
 
 def _code_in(code: str, words: Words) -> bool:
     parts = [p for p in re.split(r"[^\w]+", code.lower()) if p]
-    return all(p in words.index for p in parts)
+    return all(p in words.vocabulary for p in parts)

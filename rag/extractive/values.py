@@ -15,7 +15,6 @@ import re
 from rag.extractive.candidates import DATE_LABELS, NUMBER_LABELS, Candidate
 from rag.extractive.evidence import Evidence
 from rag.names import Words, find_name, name_parts
-from rag.normalise import date_keys, numbers
 
 NUMBER_KINDS = NUMBER_LABELS | {"DURATION", "AGE"}
 NAME_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE", "PROPN"}
@@ -79,13 +78,11 @@ def holds(c: Candidate, e: Evidence) -> bool:
     mentions the name, or it has all of the candidate's content words."""
     if not c.value:
         return False
-    s = e.sentence
     what = kind(c)
     if what == "number":
-        found = numbers(s.text)
-        return max(c.value) in found or (len(c.value) == 1 and bool(c.value & found))
+        return max(c.value) in e.figures or (len(c.value) == 1 and bool(c.value & e.figures))
     if what == "date":
-        return bool(finest(c.value) & date_keys(s.text, s.chunk.published))
+        return bool(finest(c.value) & e.dates)
     if what == "name":
-        return bool(name_parts(c.text)) and bool(find_name(c.text, e.words, s.chunk.aliases))
-    return c.value <= {t.lower_ for t in e.tokens}
+        return bool(name_parts(c.text)) and bool(find_name(c.text, e.words, e.sentence.chunk.aliases))
+    return c.value <= e.lowered
