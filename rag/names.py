@@ -111,8 +111,9 @@ def defined_acronyms(text: str) -> dict[str, str]:
     return found
 
 
-def name_parts(name: str) -> list[str]:
-    """The words that identify a name, folded: "the Abdul Basit's" -> ["abdul", "basit"]; a title before it
+@functools.lru_cache(maxsize=65536)  # each candidate's name is looked for in every sentence
+def name_parts(name: str) -> tuple[str, ...]:
+    """The words that identify a name, folded: "the Abdul Basit's" -> ("abdul", "basit"); a title before it
     ("Dr.") and, in a name that has capitals, its lower-case words ("the reef authority") are left out."""
     words = _WORD.findall(name)
     if any(w[:1].isupper() for w in words):
@@ -120,7 +121,7 @@ def name_parts(name: str) -> list[str]:
     parts = [fold(w) for w in words]
     while parts and parts[0] in HONORIFICS:
         parts = parts[1:]  # "Dr." alone is no name
-    return [p for p in parts if p and p not in _CONNECTORS]
+    return tuple(p for p in parts if p and p not in _CONNECTORS)
 
 
 def same_name_word(a: str, b: str) -> bool:

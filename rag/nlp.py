@@ -92,13 +92,11 @@ def sentence_spans(doc: Doc) -> tuple[Span, ...]:
 def _join_open_quotes(doc: Doc, spans: list[Span]) -> list[Span]:
     """A quotation spanning several sentences stays one unit, so its speaker ("…,” Naqvi said) is in it."""
     out: list[Span] = []
+    text = doc.text  # spaCy joins every token's text again on each access
     for span in spans:
         previous = out[-1] if out else None
-        if (
-            previous is not None
-            and previous.text.count("“") > previous.text.count("”")
-            and "\n" not in doc.text[previous.end_char : span.start_char]
-        ):
+        said = text[previous.start_char : previous.end_char] if previous is not None else ""
+        if previous is not None and said.count("“") > said.count("”") and "\n" not in text[previous.end_char : span.start_char]:
             out[-1] = doc[previous.start : span.end]
         else:
             out.append(span)
@@ -117,3 +115,10 @@ def _stripped(doc: Doc, start: int, end: int) -> list[Span]:
 def entities(doc: Doc) -> tuple[Span, ...]:
     """`doc.ents`, built once per parsed text (spaCy rebuilds the tuple on every access)."""
     return tuple(with_entities(doc).ents)
+
+
+@functools.lru_cache(maxsize=PARSED_CHUNKS)
+def noun_chunks(doc: Doc) -> tuple[Span, ...]:
+    """`doc.noun_chunks`, found once per parsed text (spaCy walks the whole parse on every access, and each
+    of a passage's sentences asks)."""
+    return tuple(doc.noun_chunks)

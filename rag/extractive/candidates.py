@@ -21,7 +21,7 @@ from rag.extractive.evidence import Evidence
 from rag.extractive.question import Form, Question
 from rag.language import CAUSAL_MARKERS, CURRENCY_WORDS, NUMBER_WORDS, QUANTIFIERS, TIME_UNITS
 from rag.names import HONORIFICS, Words, find_name, fold
-from rag.nlp import entities
+from rag.nlp import entities, noun_chunks
 from rag.normalise import find_dates, format_date, numbers
 
 NUMBER_LABELS = {"CARDINAL", "MONEY", "QUANTITY", "PERCENT", "ORDINAL"}
@@ -106,7 +106,7 @@ def _names(q: Question, e: Evidence) -> list[Candidate]:
             span = doc[run[0] : run[-1] + 1]
             out.append(Candidate(e, span, "PROPN", _words(span)))
         run = []
-    for chunk in doc.noun_chunks:
+    for chunk in noun_chunks(doc):
         if not _inside(e, chunk) or chunk.root.pos_ == "PRON" or len(chunk) > MAX_PHRASE_TOKENS:
             continue
         start = chunk.start + (1 if chunk[0].pos_ == "DET" and len(chunk) > 1 else 0)
