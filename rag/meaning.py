@@ -54,6 +54,10 @@ class Meaning:
     def vectors(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            if texts and not missing:  # the usual case: every word of a passage was looked up once already
+                for t in texts:
+                    self._cache.move_to_end(t)
+                return np.vstack([self._cache[t] for t in texts])
         found = self.stored(missing) if missing and self.stored is not None else {}
         missing = [t for t in missing if t not in found]
         fresh = dict(zip(missing, self.embed(missing), strict=True))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -185,7 +186,12 @@ def _relative(word: str, published: dt.date) -> list[str]:
 
 
 def date_keys(text: str, published: dt.date | None = None) -> set[str]:
-    return {key for mention in find_dates(text, published) for key in mention.keys}
+    return set(_date_keys(text, published))
+
+
+@functools.lru_cache(maxsize=16384)  # a sentence is read again as the one before the next, and question after question
+def _date_keys(text: str, published: dt.date | None) -> frozenset[str]:
+    return frozenset(key for mention in find_dates(text, published) for key in mention.keys)
 
 
 def without_dates(text: str, published: dt.date | None = None) -> str:
