@@ -243,15 +243,42 @@ def _collect(tok: Token, keep: set[int]) -> set[int]:
 
 
 def _render(doc, indices: set[int]) -> str:
-    """The kept words in sentence order; punctuation only where both its neighbours were kept."""
+    """The kept words in sentence order; punctuation only where both its neighbours were kept, and none
+    left behind by a dropped word ("champion [and World No]. 1-ranked" would read "champion . 1-ranked")."""
     kept = set(indices)
     kept |= {i for i in range(min(indices), max(indices)) if doc[i].is_punct and i - 1 in kept and i + 1 in kept}
+    kept -= {i for i in kept if doc[i].is_punct and _stranded(doc[i], kept)}
+    kept = _close_brackets(doc, kept)
     order = sorted(kept)
     parts = []
     for n, i in enumerate(order):
         joined = n + 1 < len(order) and order[n + 1] == i + 1
         parts.append(doc[i].text + (doc[i].whitespace_ if joined else " "))
     return "".join(parts).strip().strip(",;:—-").strip()
+
+
+def _stranded(t: Token, kept: set[int]) -> bool:
+    """Punctuation whose word was dropped: an opening mark needs the word after it, a closing mark or a
+    comma the word before it, a straight quote either."""
+    before, after = t.i - 1 in kept, t.i + 1 in kept
+    if t.is_left_punct and t.is_right_punct:
+        return not (before or after)
+    return not after if t.is_left_punct else not before
+
+
+def _close_brackets(doc, kept: set[int]) -> set[int]:
+    """An opened bracket is closed where the kept words inside it end ("$10.99 per month ($14.99 for a family
+    plan)"); one whose inside was dropped goes too."""
+    kept = set(kept)
+    for i in sorted(kept):
+        if doc[i].text not in ("(", "["):
+            continue
+        closing = next((j for j in range(i + 1, len(doc)) if doc[j].text in (")", "]")), None)
+        if closing is not None and closing - 1 in kept:
+            kept.add(closing)
+        elif closing is None or closing not in kept:
+            kept.discard(i)
+    return kept
 
 
 def _noun_phrase(span: Span, sentence: Span) -> str:

@@ -77,3 +77,11 @@ def test_the_lead_stays_inside_its_sentence_when_the_parse_joins_it_to_a_heading
     text = "Who won the 2026 Kentucky Derby?\n\nGolden Tempo, a horse with long shot odds, won the 2026 Kentucky Derby on Saturday, May 2."
     a = answer(answerer, "Which horse won the Kentucky Derby?", [passage(text)])
     assert lead(a) == "Golden Tempo, a horse with long shot odds"
+
+
+def test_a_lead_keeps_no_punctuation_stranded_by_the_words_it_leaves_out(answerer):
+    text = "Defending champion and World No. 1-ranked player Scottie Scheffler led the field into the first major of the season."
+    assert " . " not in lead(answer(answerer, "Who led the field?", [passage(text)]))
+    text = "Naqvi, speaking on Saturday, blamed India (without evidence)."
+    shown = lead(answer(answerer, "Who did Naqvi blame?", [passage(text)]))
+    assert "India" in shown and shown.count("(") == shown.count(")")
