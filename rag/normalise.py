@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from rag.language import NUMBER_WORDS
+from rag.timewindow import sentence_first
 
 _SCALES = {
     "k": 1e3,
@@ -32,7 +33,8 @@ _SCALES = {
 }
 _WORDS = NUMBER_WORDS
 _SCALE_RE = r"(?:\s?(thousand|million|billion|trillion|mn|bn|tn|[kmb])\b)?"
-_NUMBER_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d,]\d)" + _SCALE_RE, re.I)
+# "the 1790s", "in their 30s": a decade, not a figure
+_NUMBER_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?!\d|,\d|['’]?s\b)" + _SCALE_RE, re.I)
 _WORD_RE = re.compile(r"\b(" + "|".join(_WORDS) + r")\b" + _SCALE_RE, re.I)
 # Identifiers such as "FY26", "G20" or "COVID-19": compared as words, never read as numbers.
 CODE = re.compile(r"\b[A-Za-z]+-?\d+[A-Za-z\d]*\b")
@@ -84,7 +86,8 @@ _MY = re.compile(r"\b" + _MONTH + r"(?:\s+(?:of\s+)?(\d{4}))?\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _YEAR = re.compile(r"(?<![\w.$£€-])(1[89]\d\d|20\d\d)(?![\w%]|\.\d|\s?(?:percent|per cent))")
 _WEEKDAY = re.compile(r"\b(" + "|".join(calendar.day_name) + r")s?\b")
-_RELATIVE = re.compile(r"\b(yesterday|today|tonight|this morning|last year|this year|last month|the previous year)\b", re.I)
+# "the last month of the war" names no month of the writer's
+_RELATIVE = re.compile(r"\b(yesterday|today|tonight|this morning|last year|this year|last month|the previous year)\b(?!\s+of\b)", re.I)
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ def find_dates(text: str, published: dt.date | None = None) -> list[DateMention]
             keys = _day_keys(published - dt.timedelta(days=back))
         found.append((m.start(), m.end(), keys))
     for m in _RELATIVE.finditer(text):
-        if published is not None:
+        if published is not None and not _in_name(text, m):
             found.append((m.start(), m.end(), _relative(m.group(1).lower(), published)))
     for m in _YEAR.finditer(text):
         found.append((m.start(), m.end(), [m.group(1)]))
@@ -170,6 +173,12 @@ def find_dates(text: str, published: dt.date | None = None) -> list[DateMention]
         if keys and not (out and start < out[-1].end):
             out.append(DateMention(start, end, keys[0], frozenset(keys)))
     return out
+
+
+def _in_name(text: str, m: re.Match) -> bool:
+    """Time words are written in lower case: a capitalised "Today" inside a sentence is a name ("USA
+    TODAY", "NBC's Today show"), not a date."""
+    return not m.group(0).islower() and not sentence_first(text, m.start())
 
 
 def _relative(word: str, published: dt.date) -> list[str]:
@@ -183,6 +192,20 @@ def _relative(word: str, published: dt.date) -> list[str]:
         return [str(published.year)]
     first = published.replace(day=1) - dt.timedelta(days=1)  # last month
     return _month_keys(first.year, first.month)
+
+
+_ISO_KEY = re.compile(r"\d{4}-(\d{2}-\d{2})$")
+
+
+def day_of_year(key: str) -> str | None:
+    """The key of a day in any year ("day:06-19") for a date key ("2025-06-19"), else None."""
+    m = _ISO_KEY.match(key)
+    return f"day:{m.group(1)}" if m else None
+
+
+def with_days_of_year(keys: set[str] | frozenset[str]) -> set[str]:
+    """`keys` and the day of the year of each day among them: what a question's "June 19" (no year) matches."""
+    return set(keys) | {d for k in keys if (d := day_of_year(k))}
 
 
 def date_keys(text: str, published: dt.date | None = None) -> set[str]:

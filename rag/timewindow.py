@@ -237,8 +237,9 @@ def _capitalised_before(text: str, at: int) -> bool:
     return len(words) > 1 and words[-1][0].isupper()
 
 
-def _sentence_first(text: str, at: int) -> bool:
-    return not re.search(r"[\w]", text[:at]) or bool(re.search(r"[.?!]\s+$", text[:at]))
+def sentence_first(text: str, at: int) -> bool:
+    """Whether position `at` of `text` starts its sentence (where a word is capitalised whatever it is)."""
+    return not re.search(r"[\w]", text[:at]) or bool(re.search(r"[.?!][”\"’']?\s+$", text[:at]))
 
 
 def _found(question: str, today: dt.date) -> Iterator[_Found]:
@@ -246,7 +247,7 @@ def _found(question: str, today: dt.date) -> Iterator[_Found]:
         for m in pattern.finditer(question):
             # Time words are written in lower case; "This Week", "Today" mid-sentence are names.
             first = re.match(r"[A-Za-z]+", m.group(0)).group(0)
-            if first[0].isupper() and first not in _WEEKDAYS + _MONTHS and not _sentence_first(question, m.start()):
+            if first[0].isupper() and first not in _WEEKDAYS + _MONTHS and not sentence_first(question, m.start()):
                 continue
             if (period := resolve(m, today)) is not None:
                 yield m, period, kind

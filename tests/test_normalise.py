@@ -38,3 +38,16 @@ def test_overlapping_mentions_count_once_and_can_be_blanked():
     assert [m.key for m in find_dates("On Saturday (31 January 2026), fighters", MONDAY)] == ["2026-01-31", "2026-01-31"]
     assert numbers(without_dates("31 January 2026: 31 civilians")) == {31.0}
     assert format_date(dt.date(2026, 1, 31)) == "31 January 2026"
+
+
+def test_a_decade_is_no_figure():
+    assert numbers("a brief period in the 1790s") == set() and numbers("people in their 30s") == set()
+    assert numbers("15 stripes in 1795") == {15.0, 1795.0}
+
+
+def test_time_words_in_a_name_or_before_of_are_no_dates():
+    assert date_keys("Which USA TODAY columnist wrote it?", MONDAY) == set()
+    assert date_keys("she told USA Today", MONDAY) == set()
+    assert "2026-02-02" in date_keys("Today, the army said", MONDAY)  # capitalised only as the sentence's first word
+    assert date_keys("in the last month of the war", MONDAY) == set()
+    assert "2026-01" in date_keys("prices rose last month", MONDAY)

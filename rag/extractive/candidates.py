@@ -22,7 +22,7 @@ from rag.extractive.question import Form, Question
 from rag.language import CAUSAL_MARKERS, CURRENCY_WORDS, NUMBER_WORDS, QUANTIFIERS, TIME_UNITS
 from rag.names import HONORIFICS, Words, find_name, fold
 from rag.nlp import entities, noun_chunks
-from rag.normalise import find_dates, format_date, numbers
+from rag.normalise import day_of_year, find_dates, format_date, numbers
 
 NUMBER_LABELS = {"CARDINAL", "MONEY", "QUANTITY", "PERCENT", "ORDINAL"}
 DATE_LABELS = {"DATE", "TIME"}
@@ -252,7 +252,7 @@ def _dates(q: Question, e: Evidence) -> list[Candidate]:
             continue
         mentions = find_dates(ent.text, s.chunk.published)
         keys = frozenset(k for m in mentions for k in m.keys) or frozenset({ent.text.lower()})
-        if mentions and mentions[0].key in q.date_keys:
+        if mentions and {mentions[0].key, day_of_year(mentions[0].key)} & q.date_keys:
             continue  # the question's own date, not an answer to it
         out.append(Candidate(e, ent, ent.label_, keys, date_note=_resolved(ent.text, mentions)))
     if q.form is Form.DURATION:

@@ -29,7 +29,7 @@ from rag.meaning import Meaning
 from rag.models import Chunk
 from rag.names import Words, find_name
 from rag.nlp import PARSED_CHUNKS, entities
-from rag.normalise import date_keys, find_dates, numbers
+from rag.normalise import date_keys, find_dates, numbers, with_days_of_year
 from rag.sentences import Sentence
 
 DERIVATION = 0.8  # "lead" for "leader", "attack" for "attacker": the same word, less surely
@@ -261,8 +261,10 @@ def _constrain(q: Question, e: Evidence, article: Article) -> None:
             return
         e.numbers_away = away
     if q.date_keys:
-        here = date_keys(text, s.chunk.published)
-        away = _away(q.date_keys, here, date_keys(before, s.chunk.published), article.dates)
+        here, earlier, anywhere = date_keys(text, s.chunk.published), date_keys(before, s.chunk.published), article.dates
+        if any(k.startswith("day:") for k in q.date_keys):  # a day the question gives without its year
+            here, earlier, anywhere = with_days_of_year(here), with_days_of_year(earlier), with_days_of_year(anywhere)
+        away = _away(q.date_keys, here, earlier, anywhere)
         # "254 attacks in 2025" does not answer a question about 2024 (though "When …?" may ask for another year)
         if away is None or (away > 0 and q.form is not Form.DATE and _other_year(q.date_keys, s)):
             e.admissible, e.rejected = False, "date"

@@ -35,7 +35,7 @@ from rag.language import (
 from rag.meaning import Meaning
 from rag.names import name_parts
 from rag.nlp import parse, with_entities
-from rag.normalise import CODE, find_dates, numbers, without_dates
+from rag.normalise import CODE, day_of_year, find_dates, numbers, without_dates
 
 _NON_NAME_LABELS = {"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"}
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -324,7 +324,9 @@ def _date_constraints(text: str, as_of: dt.date | None) -> frozenset[str]:
     for mention in find_dates(text, as_of):
         span = text[mention.start : mention.end]
         if re.search(r"\d", span) or as_of is None:
-            keys.add(mention.key)
+            # "June 19" without a year: that day in whatever year the sources mean, not the asker's
+            day = day_of_year(mention.key) if not re.search(r"\d{4}", span) else None
+            keys.add(day or mention.key)
         else:  # "on Saturday" in a question means the sources' Saturday, not the one before as_of
             coarse = sorted(mention.keys)
             kind = "weekday:" if span.lower().rstrip("s") in _WEEKDAYS else "month:"

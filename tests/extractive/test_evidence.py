@@ -45,3 +45,11 @@ def test_a_paraphrase_is_covered_by_meaning_where_spelling_fails(answerer):
     found = evidence(answerer, "Was anyone hurt on the flight?", [passage(text)])
     injured, returned = found["No one was injured in the incident, the airline said."], found["The jet returned to Portland."]
     assert injured.cov_verbs == 0.0 and injured.cov_meaning > returned.cov_meaning
+
+
+def test_a_day_asked_without_its_year_matches_that_day_in_the_sources_year(answerer):
+    text = "June 19 is a freedom birthday for the formerly enslaved, Collins said. The parade starts at noon."
+    asked_later = dt.date(2026, 11, 30)
+    found = evidence(answerer, "What does Collins call June 19?", [passage(text, published=dt.date(2025, 6, 18))], as_of=asked_later)
+    assert found["June 19 is a freedom birthday for the formerly enslaved, Collins said."].dates_away == 0.0
+    assert found["The parade starts at noon."].dates_away == 0.5

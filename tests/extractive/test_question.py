@@ -71,3 +71,9 @@ def test_constraints_are_names_figures_dates_and_codes_only(ask):
 
 def test_a_weekday_in_a_question_means_the_sources_weekday_not_the_one_before_as_of(ask):
     assert ask("Who was killed on Saturday?", as_of=dt.date(2026, 2, 10)).date_keys == frozenset({"weekday:saturday"})
+
+
+def test_a_day_asked_without_its_year_is_that_day_in_any_year(ask):
+    q = ask("How does Collins compare June 19 with the Fourth of July?", as_of=dt.date(2026, 11, 30))
+    assert "day:06-19" in q.date_keys and not any(k.startswith("2026-06") for k in q.date_keys)
+    assert "2025-06-19" in ask("What happened on June 19, 2025?").date_keys
