@@ -92,7 +92,7 @@ def sentence_spans(doc: Doc) -> tuple[Span, ...]:
 def _join_open_quotes(doc: Doc, spans: list[Span]) -> list[Span]:
     """A quotation spanning several sentences stays one unit, so its speaker ("…,” Naqvi said) is in it."""
     out: list[Span] = []
-    text = doc.text  # spaCy joins every token's text again on each access
+    text = text_of(doc)
     for span in spans:
         previous = out[-1] if out else None
         said = text[previous.start_char : previous.end_char] if previous is not None else ""
@@ -115,6 +115,12 @@ def _stripped(doc: Doc, start: int, end: int) -> list[Span]:
 def entities(doc: Doc) -> tuple[Span, ...]:
     """`doc.ents`, built once per parsed text (spaCy rebuilds the tuple on every access)."""
     return tuple(with_entities(doc).ents)
+
+
+@functools.lru_cache(maxsize=PARSED_CHUNKS)
+def text_of(doc: Doc) -> str:
+    """`doc.text`, once per parsed text (spaCy joins every token's text again on each access)."""
+    return doc.text
 
 
 @functools.lru_cache(maxsize=PARSED_CHUNKS)

@@ -13,11 +13,10 @@ whether one says no, or replies "yes" or "no" outright. The weights are fitted (
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import defaultdict
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Span, Token
 
 from rag.extractive.candidates import Candidate
 from rag.extractive.evidence import Evidence, close_to_question, forms, meaning_within, word_match
@@ -26,7 +25,7 @@ from rag.extractive.values import holds
 from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
 from rag.meaning import Meaning
 from rag.names import name_parts
-from rag.nlp import PARSED_CHUNKS
+from rag.nlp import text_of
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
 FEATURES = (
@@ -74,6 +73,7 @@ CLOSE_WORD = 0.6  # a sentence word this close in meaning to a question word say
 def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence], meaning: Meaning) -> None:
     top_dense = max((e.dense for e in evidence), default=0.0)
     question_words = {w for t in q.terms for w in t.words} | {p for name in q.entities for p in name_parts(name)}
+    close: dict[int, set[int]] = {}  # evidence -> its tokens that say a question word (the same for each of its candidates)
     for c in candidates:
         e, s = c.evidence, c.evidence.sentence
         f = c.features
@@ -118,7 +118,9 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["clause_terms"] = _clause_terms(e, c.span)
         clause = clause_of(c.span) - set(range(c.span.start, c.span.end))
         f["clause_meaning"] = meaning_within(e, clause)
-        f["tree_proximity"] = _tree_proximity(c.span, close_to_question(e, CLOSE_WORD) - set(range(c.span.start, c.span.end)))
+        if id(e) not in close:
+            close[id(e)] = close_to_question(e, CLOSE_WORD)
+        f["tree_proximity"] = _tree_proximity(c.span, close[id(e)] - set(range(c.span.start, c.span.end)))
         f["quoted"] = float(c.label == "QUOTED" or _within_quotes(c.span))
         # a sentence that settles a yes/no question often does so by saying no ("No one was injured")
         f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, asked_verb(q, c.span, e.matched)))
@@ -245,15 +247,9 @@ def _clause_terms(e: Evidence, span: Span) -> float:
 
 
 def _within_quotes(span: Span) -> bool:
-    before = _text(span.doc)[: span.start_char]
-    line_start = before.rfind("\n") + 1
-    before = before[line_start:]
-    return before.count("“") > before.count("”") or before.count('"') % 2 == 1
-
-
-@functools.lru_cache(maxsize=PARSED_CHUNKS)
-def _text(doc: Doc) -> str:
-    return doc.text  # spaCy joins every token's text again on each access
+    text, end = text_of(span.doc), span.start_char
+    start = text.rfind("\n", 0, end) + 1  # counted on the candidate's line, without copying the text
+    return text.count("“", start, end) > text.count("”", start, end) or text.count('"', start, end) % 2 == 1
 
 
 def _agreement(candidates: list[Candidate]) -> None:
