@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from rag.extractive.candidates import Candidate
 from rag.extractive.features import ALIGNED_VERB, governing_verb
 from rag.extractive.values import DAY, YEAR, kind, same_value
-from rag.normalise import date_keys
 
 MAX_AGREEING = 2  # cited beside the lead's own source: "the best two or three" in all
 # Reports of one event appear within days of each other; a figure published weeks later is a later count.
@@ -70,8 +69,7 @@ def counted(c: Candidate) -> set[str]:
 
 
 def _days(c: Candidate) -> set[str]:
-    s = c.evidence.sentence
-    return {k for k in date_keys(s.text, s.chunk.published) if DAY.match(k) or YEAR.match(k)}
+    return {k for k in c.evidence.dates if DAY.match(k) or YEAR.match(k)}
 
 
 def _dates_conflict(a: Candidate, b: Candidate) -> bool:
