@@ -226,6 +226,10 @@ def denies(tokens, verb=None) -> bool:
         # spaCy makes a new Token on every access: compare positions, not objects
         tokens = [t for t in tokens if verb.i in (t.i, t.head.i, t.head.head.i)]
     negations = sum(t.dep_ == "neg" or t.lower_ in NEGATIONS for t in tokens)
+    # "neither X nor Y will withdraw" negates once; counted as two words it would cancel out
+    negations -= any(t.lower_ == "neither" for t in tokens) and any(t.lower_ == "nor" for t in tokens)
+    if verb is not None and verb.dep_ == "pcomp" and verb.head.lower_ == "without":
+        negations += 1  # "said without presenting any evidence": the asked verb is what was not done
     if verb is not None and verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PRON"):
         # a clause under a noun that says there is none of it: "no evidence [the jet was there]",
         # "no sign [that it had spread]", "no passengers [who were hurt]"

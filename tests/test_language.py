@@ -63,9 +63,13 @@ def test_a_clause_says_no_by_negation_or_a_verb_of_refusal(nlp, text, says_no):
         ("There were no passengers who were injured.", "injured", True),
         ("There is evidence that the jet visited the island.", "visited", False),
         ("No one doubts that the jet visited the island.", "visited", False),  # "no one" is about doubting
+        ("The senator spoke without citing any figures.", "citing", True),
+        ("The senator spoke after citing the figures.", "citing", False),
+        ("Neither the airline nor the union will accept the offer, she said.", "accept", True),  # one negation, not two
+        ("Neither the airline nor the union will not accept the offer.", "accept", False),
     ],
 )
-def test_a_clause_under_a_noun_there_is_none_of_is_denied(nlp, text, verb, says_no):
+def test_what_negates_the_asked_verb(nlp, text, verb, says_no):
     doc = parse(nlp, text)
     assert denies(doc, next(t for t in doc if t.text == verb)) is says_no
 
