@@ -344,6 +344,13 @@ def asked_verb(q: Question, sentence: Span, matched: Iterable[int] = ()) -> Toke
         same = [t for t in sentence if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() == q.predicate.lemma]
         if same:
             return same[0]
+    if q.predicate is None:
+        # "Did Naqvi present evidence?" is often tagged with "present" as an adjective and "did" as the
+        # only verb: the asked verb is then the sentence's verb that is one of the question's words
+        said = {w for t in q.terms if t.pos != "PROPN" for w in t.words}
+        same = [t for t in sentence if t.pos_ == "VERB" and t.lemma_.lower() in said]
+        if same:
+            return same[0]
     doc = sentence.doc
     over = [_verb_over(doc[i], sentence) for i in sorted(matched) if sentence.start <= i < sentence.end]
     over = [v for v in dict.fromkeys(over) if v is not None]

@@ -32,6 +32,9 @@ def lead(a) -> str:
         ("Is the harvest fair a public holiday?", "Here the harvest fair, which is recognized as a public holiday, draws crowds.", "Yes"),
         # under a noun there is none of, the clause is denied
         ("Did the jet land on the island?", "There is no evidence the jet landed on the island.", "No"),
+        # a verb under "without" was not done, even when the tagger reads the question's verb as an adjective
+        ("Did Smith present evidence for his claims?", "Smith made the accusation without presenting any evidence.", "No"),
+        ("Will the airline withdraw the offer?", "Neither the airline nor the union will withdraw the offer, she said.", "No"),
         # a sentence that replies outright is taken at its word
         ("Is the city museum closed on Mondays?", "Yes, the city museum does not open on Mondays.", "Yes"),
     ],
