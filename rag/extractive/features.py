@@ -73,6 +73,7 @@ CLOSE_WORD = 0.6  # a sentence word this close in meaning to a question word say
 def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence], meaning: Meaning) -> None:
     top_dense = max((e.dense for e in evidence), default=0.0)
     question_words = {w for t in q.terms for w in t.words} | {p for name in q.entities for p in name_parts(name)}
+    initials = _initials(q)
     close: dict[int, set[int]] = {}  # evidence -> its tokens that say a question word (the same for each of its candidates)
     for c in candidates:
         e, s = c.evidence, c.evidence.sentence
@@ -108,12 +109,12 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         aligned = similarity >= ALIGNED_VERB and q.role is not None and role is not None
         f["role_agrees"] = similarity if aligned and role == q.role else 0.0
         f["role_differs"] = similarity if aligned and role != q.role else 0.0
-        f["speaker"] = float(verb is not None and verb.lemma_.lower() in SAY_VERBS and role == "subject")
+        f["speaker"] = float((verb is not None and verb.lemma_.lower() in SAY_VERBS and role == "subject") or _according_to(c.span))
         words = [t for t in c.span if t.is_alpha and not t.is_stop]
         # A yes/no question's candidates are whole sentences, meant to restate it: repeating its words
         # is no fault there, and a sentence's length says nothing (the sentence features weigh them).
         whole = q.form is Form.YESNO
-        f["in_question"] = 0.0 if whole else _share([t.lower_ in question_words or t.lemma_.lower() in question_words for t in words])
+        f["in_question"] = 0.0 if whole else _share([t.lower_ in question_words or t.lemma_.lower() in question_words or (t.is_upper and t.lower_ in initials) for t in words])
         f["proximity"] = _proximity(e, c.span)
         f["clause_terms"] = _clause_terms(e, c.span)
         clause = clause_of(c.span) - set(range(c.span.start, c.span.end))
@@ -129,6 +130,19 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["length"] = 0.0 if whole else math.log1p(len(c.span))
     _agreement(candidates)
     _articles_agree(candidates, evidence)
+
+
+def _initials(q: Question) -> set[str]:
+    """The acronyms a run of the question's words would make: "fdi" for "foreign direct investment", so
+    that "FDI" in a source repeats the question rather than answering it."""
+    words = [t.lower_ for t in q.doc if t.is_alpha and not t.is_stop]
+    return {"".join(w[0] for w in words[i:j]) for i in range(len(words)) for j in range(i + 2, min(i + 7, len(words) + 1))}
+
+
+def _according_to(span: Span) -> bool:
+    """ "According to the central bank, …": the bank is who says it, as the subject of "said" would be."""
+    prep = span.root.head
+    return span.root.dep_ == "pobj" and prep.lower_ == "to" and prep.head.lower_ == "according"
 
 
 def _share(flags: list[bool]) -> float:

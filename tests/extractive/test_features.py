@@ -33,6 +33,16 @@ def test_a_candidate_that_repeats_the_question_is_marked_so(answerer):
     assert found["cars"].features["in_question"] == 1.0 and found["Toyota"].features["in_question"] == 0.0
 
 
+def test_an_acronym_of_the_questions_words_repeats_the_question(answerer):
+    found = ranked(answerer, "Which body regulates foreign direct investment?", "FDI is regulated by the Board of Investment, officials said.")
+    assert found["FDI"].features["in_question"] == 1.0 and found["the Board of Investment"].features["in_question"] < 1.0
+
+
+def test_who_a_sentence_is_according_to_is_who_says_it(answerer):
+    found = ranked(answerer, "Which agency reported the figures?", "According to the statistics office, exports fell by 4 percent.")
+    assert found["statistics office"].features["speaker"] == 1.0 and found["exports"].features["speaker"] == 0.0
+
+
 def test_a_yes_no_sentence_may_restate_the_question_and_is_marked_when_it_replies_outright(answerer):
     replies, restates = "Yes, Ana Ruiz is listed as a starter for the club.", "Ana Ruiz was a starter in the club's last final."
     found = ranked(answerer, "Is Ana Ruiz a starter for the club?", f"{replies} {restates}")
