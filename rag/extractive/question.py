@@ -147,6 +147,8 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
     word = wh.lower_
     nxt = wh.nbor(1) if wh.i + 1 < len(doc) else None
     copula = nxt is not None and nxt.lemma_ == "be" and nxt.dep_ in ("ROOT", "aux", "auxpass", "cop")
+    # "What will the weather be …?", "Who would the nominee be?": a modal before the copula
+    copula = copula or (nxt is not None and nxt.tag_ == "MD" and any(t.lemma_ == "be" and t.dep_ == "ROOT" for t in doc))
     if copula and word in ("who", "what"):
         named = _noun_after(wh)
         named = _head_noun(named, through_possessive=True) if named is not None else None

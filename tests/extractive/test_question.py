@@ -57,6 +57,7 @@ def test_the_thing_asked_about(ask):
     assert ask("Who is Pakistan's interior minister?").focus.lemma == "minister"
     assert ask("Which company's walnuts were recalled?").focus.lemma == "company"  # not "walnuts"
     assert ask("Whose request led Trump to postpone the drills?").focus.lemma == "request"
+    assert ask("What will the weather be in the city tomorrow?").focus.lemma == "weather"  # a modal before "be"
 
 
 def test_constraints_are_names_figures_dates_and_codes_only(ask):
