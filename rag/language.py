@@ -87,6 +87,8 @@ ANSWER_KINDS: dict[str, tuple[str, ...]] = {
     "reason": ("reason", "cause", "motive", "purpose", "explanation"),
     "thing": ("thing", "object", "product", "event", "law", "program", "plan", "idea"),
 }
+# Nouns for what a person is: "What is X's job?" asks to describe X, as "Who is X?" does.
+ROLE_NOUNS = words("job position role title occupation profession post")
 # spaCy entity labels (and our own candidate labels) by the kind of answer they give.
 KIND_OF_LABEL = {
     "PERSON": "person",

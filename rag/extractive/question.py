@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span, Token
 
 from rag.language import (
     ANSWER_KINDS,
+    ROLE_NOUNS,
     ASKING_VERBS,
     CAUSAL_VERBS,
     HOW_QUANTITY,
@@ -88,7 +89,8 @@ class Question:
         """For "Who is X?": the name X, as the question writes it."""
         if self.form is not Form.DESCRIBE or self.focus is None:
             return None
-        return next((name for name in self.entities if self.focus.text in name.lower().split()), self.focus.text)
+        name = next((name for name in self.entities if self.focus.text in name_parts(name)), self.focus.text)
+        return re.sub(r"[’']s$", "", name)  # the tagger counts "'s" into "Abdul Basit's"
 
 
 def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = None) -> Question:
@@ -108,6 +110,9 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
         # a reason ("What was the reason for …?") asks for a clause instead of a span.
         if focus.lemma_.lower() in ANSWER_KINDS["reason"]:
             form = Form.REASON
+        # "What is Abdul Basit's job?", "What position does Imtiaz Gul hold?": the person described
+        if focus.lemma_.lower() in ROLE_NOUNS and (person := _role_holder(doc, focus)) is not None:
+            form, key, focus, kinds = Form.DESCRIBE, "describe", person, {}
     predicate, role = _predicate(doc, wh) if wh is not None and form not in (Form.YESNO, Form.DESCRIBE) else (None, None)
     if predicate is None:
         root = next((t for t in doc if t.dep_ == "ROOT"), None)
@@ -187,6 +192,16 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
     if noun is None:
         return Form.OPEN, "what", _subject(doc) if copula else None
     return Form.OPEN, "which" if word == "which" else "what", _head_noun(noun)
+
+
+def _role_holder(doc: Doc, role: Token) -> Token | None:
+    """Whose job or title a question asks: the name owning the noun ("Basit's job"), or the name that is
+    the subject of the verb taking it ("What position does Gul hold?")."""
+    owner = next((c for c in role.children if c.dep_ == "poss"), None)
+    # not "What role did Pakistan play in the talks?": a role in something is no description of Pakistan
+    if owner is None and role.dep_ == "dobj" and not any(c.dep_ == "prep" for c in role.head.children):
+        owner = next((c for c in role.head.children if c.dep_ == "nsubj"), None)
+    return owner if owner is not None and owner.pos_ == "PROPN" else None
 
 
 def _subject(doc: Doc) -> Token | None:

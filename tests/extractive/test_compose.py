@@ -88,3 +88,9 @@ def test_a_lead_keeps_no_punctuation_stranded_by_the_words_it_leaves_out(answere
     text = "Naqvi, speaking on Saturday, blamed India (without evidence)."
     shown = lead(answer(answerer, "Who did Naqvi blame?", [passage(text)]))
     assert "India" in shown and shown.count("(") == shown.count(")")
+
+
+def test_a_question_for_someones_job_is_answered_with_the_phrase_describing_them(answerer):
+    text = "Ana Ruiz, a research fellow at the Lisbon Institute, said the talks had stalled."
+    a = answer(answerer, "What is Ana Ruiz's job?", [passage(text)])
+    assert lead(a) == "Ana Ruiz, a research fellow at the Lisbon Institute"

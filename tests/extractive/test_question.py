@@ -27,6 +27,9 @@ def ask(answerer):
         ("What caused the crash?", Form.REASON, "why"),
         ("Did India reject the allegations?", Form.YESNO, "yes/no"),
         ("Who is Abdul Basit?", Form.DESCRIBE, "describe"),
+        ("What is Abdul Basit's job?", Form.DESCRIBE, "describe"),  # a role noun owned by a name
+        ("What position does Imtiaz Gul hold?", Form.DESCRIBE, "describe"),
+        ("What role did Pakistan play in the talks?", Form.OPEN, "what:person"),  # a role in something: no description
         ("What was the operation called?", Form.NAME, "name"),
         ("What is the name of the bill?", Form.NAME, "name"),
         ("What did the judge order?", Form.OPEN, "what"),
