@@ -51,3 +51,18 @@ def test_a_text_alone_always_gets_the_same_vector_and_batching_moves_it_only_sli
 def test_an_unknown_model_name_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="unknown embedding model 'bert-huge'.*minilm-l6-qint8"):
         MiniLMEmbedding("bert-huge", cache_dir=tmp_path)
+
+
+def test_a_question_embedded_to_retrieve_is_not_embedded_again_to_answer(derived, monkeypatch):
+    embedder, _ = derived
+    question = "Who did Pakistan blame for the attacks in Balochistan?"
+    first = embedder.embed_query(question)
+    from rag import embedding
+
+    def no_model(*_args, **_kwargs):
+        raise AssertionError("the model ran again for a text it had just embedded alone")
+
+    _, _, session = embedding._load(embedder.model_name, embedder._cache_dir)
+    monkeypatch.setattr(session, "run", no_model)
+    again = embedder.embed_texts([question], batch_size=1)[0]  # as the answerer embeds it
+    assert np.array_equal(first, again)
