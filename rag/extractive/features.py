@@ -114,7 +114,8 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         # A yes/no question's candidates are whole sentences, meant to restate it: repeating its words
         # is no fault there, and a sentence's length says nothing (the sentence features weigh them).
         whole = q.form is Form.YESNO
-        f["in_question"] = 0.0 if whole else _share([t.lower_ in question_words or t.lemma_.lower() in question_words or (t.is_upper and t.lower_ in initials) for t in words])
+        repeats = [t.lower_ in question_words or t.lemma_.lower() in question_words or (t.is_upper and t.lower_ in initials) for t in words]
+        f["in_question"] = 0.0 if whole else _share(repeats)
         f["proximity"] = _proximity(e, c.span)
         f["clause_terms"] = _clause_terms(e, c.span)
         clause = clause_of(c.span) - set(range(c.span.start, c.span.end))

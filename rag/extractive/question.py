@@ -24,12 +24,12 @@ from spacy.tokens import Doc, Span, Token
 
 from rag.language import (
     ANSWER_KINDS,
-    ROLE_NOUNS,
     ASKING_VERBS,
     CAUSAL_VERBS,
     HOW_QUANTITY,
     LIGHT_VERBS,
     NAME_VERBS,
+    ROLE_NOUNS,
     WH_WORDS,
     is_yes_no,
 )

@@ -34,7 +34,8 @@ def test_a_candidate_that_repeats_the_question_is_marked_so(answerer):
 
 
 def test_an_acronym_of_the_questions_words_repeats_the_question(answerer):
-    found = ranked(answerer, "Which body regulates foreign direct investment?", "FDI is regulated by the Board of Investment, officials said.")
+    text = "FDI is regulated by the Board of Investment, officials said."
+    found = ranked(answerer, "Which body regulates foreign direct investment?", text)
     assert found["FDI"].features["in_question"] == 1.0 and found["the Board of Investment"].features["in_question"] < 1.0
 
 
