@@ -104,6 +104,7 @@ KIND_OF_LABEL = {
     "PERCENT": "number",
     "QUANTITY": "number",
     "ORDINAL": "number",
+    "COUNT": "number",  # an ordinal of the asked noun: "the 25th time"
 }
 
 # --- text addressed to a model rather than to readers -------------------------------------------------

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Span
 
-from rag.extractive.evidence import Evidence
+from rag.extractive.evidence import Evidence, word_match
 from rag.extractive.question import Form, Question
 from rag.language import CAUSAL_MARKERS, CURRENCY_WORDS, NUMBER_WORDS, QUANTIFIERS, TIME_UNITS
 from rag.names import HONORIFICS, Words, find_name, fold
@@ -198,8 +198,11 @@ def _numbers(q: Question, e: Evidence) -> list[Candidate]:
             span = span.doc[span.start : _time_unit_end(span)]
         out.append(Candidate(e, span, label, frozenset(values)))
     for ent in entities(doc):
-        if ent.label_ == "ORDINAL" and _inside(e, ent):  # "the 25th time"
-            out.append(Candidate(e, ent, "ORDINAL", frozenset({ent.text.lower()})))
+        if ent.label_ == "ORDINAL" and _inside(e, ent):
+            # "the 25th time it has turned to the lender" counts the times: an ordinal of the asked noun
+            # says how many so far, where any other ordinal is a rank
+            counts = q.focus is not None and ent.root.dep_ == "amod" and word_match(q.focus, ent.root.head) >= 1.0
+            out.append(Candidate(e, ent, "COUNT" if counts else "ORDINAL", frozenset({ent.text.lower()})))
     return out
 
 

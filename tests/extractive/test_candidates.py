@@ -66,3 +66,9 @@ def test_who_is_x_is_answered_by_what_the_sentence_says_x_is(answerer):
         found = candidates(answerer, question, [passage(text)])
         assert (description, "DESCRIPTION") in found, (question, found)
         assert all(label == "DESCRIPTION" for _, label in found) and ("Dr.", "DESCRIPTION") not in found
+
+
+def test_an_ordinal_of_the_asked_noun_counts_it_and_any_other_ordinal_ranks(answerer):
+    text = "It was the fifth time the club had won the cup, and its captain finished second in the vote."
+    found = candidates(answerer, "How many times has the club won the cup?", [passage(text)])
+    assert ("fifth", "COUNT") in found and ("second", "ORDINAL") in found
