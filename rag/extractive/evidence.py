@@ -35,6 +35,7 @@ from rag.sentences import Sentence
 DERIVATION = 0.8  # "lead" for "leader", "attack" for "attacker": the same word, less surely
 MIN_STEM = 4
 SENTENCES_KEPT = 12  # by meaning and, separately, by words: the sentences whose spans are ranked
+CLOSE_WORD = 0.6  # a sentence word this close in meaning to a question word says that word
 
 
 @dataclass(eq=False)
@@ -81,6 +82,15 @@ class Evidence:
     def dates(self) -> set[str]:
         """The days, months and years the sentence names, relative ones read from its publication date."""
         return date_keys(self.sentence.text, self.sentence.chunk.published)
+
+    @functools.cached_property
+    def near_question(self) -> set[int]:
+        """Tokens that say one of the question's words, by spelling or by meaning (read once the sentence
+        is scored, by each of its candidates)."""
+        near = set(self.matched)
+        if self.closeness is not None:
+            near |= {i for n, i in enumerate(self.close_tokens) if self.closeness[:, n].max() >= CLOSE_WORD}
+        return near
 
     @functools.cached_property
     def words(self) -> Words:
@@ -241,14 +251,6 @@ def meaning_within(e: Evidence, tokens: set[int]) -> float:
         return 0.0
     columns = [n for n, i in enumerate(e.close_tokens) if i in tokens]
     return float(e.term_weights @ e.closeness[:, columns].max(axis=1)) if columns else 0.0
-
-
-def close_to_question(e: Evidence, threshold: float) -> set[int]:
-    """Tokens that say one of the question's words, by spelling or by meaning."""
-    near = set(e.matched)
-    if e.closeness is not None:
-        near |= {i for n, i in enumerate(e.close_tokens) if e.closeness[:, n].max() >= threshold}
-    return near
 
 
 def _constrain(q: Question, e: Evidence, article: Article) -> None:

@@ -19,7 +19,7 @@ from collections import defaultdict
 from spacy.tokens import Span, Token
 
 from rag.extractive.candidates import Candidate
-from rag.extractive.evidence import Evidence, close_to_question, forms, meaning_within, word_match
+from rag.extractive.evidence import Evidence, forms, meaning_within, word_match
 from rag.extractive.question import Form, Question, asked_verb
 from rag.extractive.values import holds
 from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
@@ -67,14 +67,12 @@ FEATURES = (
     "articles_agree",
 )
 ALIGNED_VERB = 0.5  # a verb this close in meaning to the question's counts as the question's verb for roles
-CLOSE_WORD = 0.6  # a sentence word this close in meaning to a question word says that word
 
 
 def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence], meaning: Meaning) -> None:
     top_dense = max((e.dense for e in evidence), default=0.0)
     question_words = {w for t in q.terms for w in t.words} | {p for name in q.entities for p in name_parts(name)}
     initials = _initials(q)
-    close: dict[int, set[int]] = {}  # evidence -> its tokens that say a question word (the same for each of its candidates)
     for c in candidates:
         e, s = c.evidence, c.evidence.sentence
         f = c.features
@@ -120,9 +118,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["clause_terms"] = _clause_terms(e, c.span)
         clause = clause_of(c.span) - set(range(c.span.start, c.span.end))
         f["clause_meaning"] = meaning_within(e, clause)
-        if id(e) not in close:
-            close[id(e)] = close_to_question(e, CLOSE_WORD)
-        f["tree_proximity"] = _tree_proximity(c.span, close[id(e)] - set(range(c.span.start, c.span.end)))
+        f["tree_proximity"] = _tree_proximity(c.span, e.near_question - set(range(c.span.start, c.span.end)))
         f["quoted"] = float(c.label == "QUOTED" or _within_quotes(c.span))
         # a sentence that settles a yes/no question often does so by saying no ("No one was injured")
         f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, asked_verb(q, c.span, e.matched)))
