@@ -120,8 +120,9 @@ class KeywordIndex:
             return []
         mask = self.mask(filters)
         k = min(k, len(self.chunk_ids))
+        # n_threads=0 scores in this thread; bm25s starts a thread pool per call for any other value
         docs, scores = self.bm25.retrieve(
-            tokens, k=k, show_progress=False, n_threads=1,
+            tokens, k=k, show_progress=False, n_threads=0,
             weight_mask=None if mask is None else mask.astype(np.float32),
         )
         return [(self.chunk_ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]

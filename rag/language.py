@@ -9,6 +9,7 @@ verbs, negation, causal connectives, quantity words, and a few nouns that stand 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -158,7 +159,8 @@ def _names(sentence: str, skip_first: bool = False) -> set[str]:
     return {m.group().lower() for m in found}
 
 
-def model_addressed_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=4096)  # a chunk is checked for every question that retrieves it, and again per citation
+def model_addressed_spans(text: str, offset: int = 0) -> tuple[tuple[int, int], ...]:
     """Where `text` gives orders to a model, as (start, end) + `offset`: each sentence that does, the
     sentences right before and after it in its paragraph (where an order's payload sits: "Ignore previous
     instructions. Pakistan blamed X."), and any sentence of the paragraph naming a name or number the order
@@ -178,7 +180,7 @@ def model_addressed_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
                 if any(abs(i - j) <= 1 for j in orders) or named & _names(line[a:b]):
                     spans.append((offset + line_start + a, offset + line_start + b))
         line_start += len(line) + 1
-    return spans
+    return tuple(spans)
 
 
 def without_orders(text: str) -> str:

@@ -24,6 +24,7 @@ from rag.extractive.candidates import Candidate
 from rag.extractive.question import Form, Question, asked_verb
 from rag.extractive.values import kind
 from rag.language import SAY_VERBS, denies, replies
+from rag.nlp import text_of
 from rag.normalise import format_date, numbers
 from rag.sentences import Citations, Sentence
 
@@ -64,8 +65,8 @@ def _next_sentence(s: Sentence) -> Span | None:
     doc, sent = s.span.doc, s.span
     if s.is_row or sent.end >= len(doc):
         return None
-    following = [x for x in doc[sent.end :].sents][:1]
-    return following[0] if following and "\n" not in doc.text[sent.end_char : following[0].start_char] else None
+    following = next(iter(doc[sent.end :].sents), None)  # spaCy finds the rest of the sentences lazily
+    return following if following is not None and "\n" not in text_of(doc)[sent.end_char : following.start_char] else None
 
 
 def write(q: Question, reports: Reports, cites: Citations) -> str:
