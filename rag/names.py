@@ -6,6 +6,8 @@ source itself defines. Never a near spelling: "China" must not match "India", no
     find_name("PIPS", Words.of(text), aliases)   # positions where the name (or what it stands for) is
 
 Matching works on plain words (no parse), so a whole article can be searched for a name cheaply.
+
+    other_names("Delhi") == ("India", "New Delhi", "Indian", ...)   # a country's names, from countryinfo
 """
 
 from __future__ import annotations
@@ -122,6 +124,38 @@ def name_parts(name: str) -> tuple[str, ...]:
     while parts and parts[0] in HONORIFICS:
         parts = parts[1:]  # "Dr." alone is no name
     return tuple(p for p in parts if p and p not in _CONNECTORS)
+
+
+def other_names(name: str) -> tuple[str, ...]:
+    """The other names of the country `name` stands for, when it names one: the country, its capital (news
+    names a government by its seat: "Delhi rejected the charge"), its nationality adjective ("British" for
+    the United Kingdom, which no ending rule finds) and its longer official names. Empty for anything else.
+    A name that two countries answer to is taken for the more populous one's."""
+    return _country_names().get(name_parts(name), ())
+
+
+@functools.lru_cache(maxsize=1)
+def _country_names() -> dict[tuple[str, ...], tuple[str, ...]]:
+    from countryinfo import CountryInfo  # 250 small JSON files, read on the first question that names a place
+
+    claims: dict[tuple[str, ...], list[tuple[int, tuple[str, ...]]]] = {}
+    for info in CountryInfo.all().values():
+        capital = info.get("capital") or ""
+        if isinstance(capital, list):  # one country lists its capital
+            capital = capital[0] if capital else ""
+        if not capital:  # uninhabited territories: no government to name
+            continue
+        spellings = [a for a in info.get("altSpellings") or [] if " " in a and "," not in a and a.isascii()]
+        names = tuple(dict.fromkeys(n for n in (info["name"], capital, info.get("demonym"), *spellings) if n))
+        keys = {name_parts(n) for n in names}
+        keys |= {(initials(n).lower(),) for n in names if len(name_parts(n)) > 1}  # "US", "UAE", "PRC"
+        parts = name_parts(capital)
+        if len(parts) == 2:  # "Delhi" for New Delhi, "Washington" for Washington D.C.
+            keys |= {(p,) for p in parts if len(p) > 3}
+        for key in keys - {()}:
+            claims.setdefault(key, []).append((info.get("population") or 0, names))
+    # a name two countries could answer to ("Chinese": China, or Hong Kong) is the more populous one's
+    return {key: max(found)[1] for key, found in claims.items()}
 
 
 def same_name_word(a: str, b: str) -> bool:

@@ -1,11 +1,11 @@
 """Names match strictly: as written, as a nationality adjective, as an acronym or a defined alias, or by
-surname; never by a near spelling."""
+surname; never by a near spelling. A country also goes by its capital and its other names (`other_names`)."""
 
 from __future__ import annotations
 
 import unicodedata
 
-from rag.names import Words, defined_acronyms, find_name, name_parts, same_name_word
+from rag.names import Words, defined_acronyms, find_name, name_parts, other_names, same_name_word
 
 
 def found(name: str, text: str, aliases: dict | None = None) -> bool:
@@ -64,3 +64,14 @@ def test_every_mention_of_a_name_is_found_not_only_the_first():
     assert find_name("Mohsin Naqvi", words) == {0, 3, 4, 7}  # each of its words, wherever it is written
     assert find_name("Naqvi", words) == {0, 4, 7}
     assert words.positions("imran") == []
+
+
+def test_a_country_goes_by_its_capital_its_adjective_and_its_initials():
+    assert "India" in other_names("Delhi") and "India" in other_names("New Delhi")
+    assert "Pakistan" in other_names("Islamabad") and "Islamabad" in other_names("Pakistan")
+    assert "United States" in other_names("Washington") and "United States" in other_names("U.S.")
+    assert "United Kingdom" in other_names("British") and "United Kingdom" in other_names("UK")
+    assert "China" in other_names("Chinese")  # Hong Kong's people are Chinese too; the name goes to the larger
+    # only countries: a city that is no capital, a province and a near spelling stand for nothing else
+    assert other_names("Quetta") == other_names("Balochistan") == other_names("Indiana") == ()
+    assert "India" not in other_names("Beijing")

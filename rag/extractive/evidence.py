@@ -27,7 +27,7 @@ from rag.analysis import Article
 from rag.extractive.question import Form, Question, Term
 from rag.meaning import Meaning
 from rag.models import Chunk
-from rag.names import Words, find_name
+from rag.names import Words, find_name, other_names
 from rag.nlp import PARSED_CHUNKS, entities
 from rag.normalise import date_keys, find_dates, numbers, with_days_of_year
 from rag.sentences import Sentence
@@ -280,12 +280,15 @@ def _constrain(q: Question, e: Evidence, article: Article) -> None:
     here = e.words
     near = _words_of(before)
     away = 0.0
+    aliases = s.chunk.aliases
     for name in q.entities:
-        if find_name(name, here, s.chunk.aliases):
+        if find_name(name, here, aliases):
             continue
-        if find_name(name, near, s.chunk.aliases):
+        # a country said by another of its names ("Delhi" asked, "India" written) counts as a step away
+        others = other_names(name)
+        if find_name(name, near, aliases) or any(find_name(other, here, aliases) for other in others):
             away += 0.5
-        elif article.mentions(name, s.chunk.aliases):
+        elif article.mentions(name, aliases) or any(article.mentions(other, aliases) for other in others):
             away += 1.0
         else:
             e.admissible, e.rejected = False, f"name: {name}"

@@ -24,7 +24,7 @@ from rag.extractive.question import Form, Question, asked_verb
 from rag.extractive.values import holds
 from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
 from rag.meaning import Meaning
-from rag.names import name_parts
+from rag.names import name_parts, other_names
 from rag.nlp import text_of
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
@@ -71,7 +71,8 @@ ALIGNED_VERB = 0.5  # a verb this close in meaning to the question's counts as t
 
 def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence], meaning: Meaning) -> None:
     top_dense = max((e.dense for e in evidence), default=0.0)
-    question_words = {w for t in q.terms for w in t.words} | {p for name in q.entities for p in name_parts(name)}
+    named = [n for name in q.entities for n in (name, *other_names(name))]  # "India" repeats a question about Delhi
+    question_words = {w for t in q.terms for w in t.words} | {p for name in named for p in name_parts(name)}
     initials = _initials(q)
     for c in candidates:
         e, s = c.evidence, c.evidence.sentence

@@ -33,6 +33,14 @@ def test_a_name_the_question_names_must_be_in_the_article_and_where_it_is_is_sco
     assert evidence(answerer, "How many people did Cyclone Zed kill?", [passage(chunk, source_id="b")], articles=lambda _: article) == {}
 
 
+def test_a_country_asked_by_its_capital_is_found_by_its_name_a_step_away(answerer):
+    text = "India rejected the allegations on Sunday. Japan said nothing."
+    found = evidence(answerer, "When did New Delhi reject the allegations?", [passage(text)])
+    assert found["India rejected the allegations on Sunday."].names_away == 0.5
+    assert "Japan said nothing." not in found
+    assert evidence(answerer, "When did Tokyo reject the allegations?", [passage("India rejected the allegations on Sunday.")]) == {}
+
+
 def test_an_acronym_the_article_defines_stands_for_the_name(answerer):
     chunk = "The PIPS counted 254 attacks last year."
     p = passage(chunk, aliases={"PIPS": "Pakistan Institute for Peace Studies"})
