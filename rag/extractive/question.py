@@ -154,6 +154,12 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
     copula = nxt is not None and nxt.lemma_ == "be" and nxt.dep_ in ("ROOT", "aux", "auxpass", "cop")
     # "What will the weather be …?", "Who would the nominee be?": a modal before the copula
     copula = copula or (nxt is not None and nxt.tag_ == "MD" and any(t.lemma_ == "be" and t.dep_ == "ROOT" for t in doc))
+    # "What is Islamabad trying to …?", "Who was Naqvi blaming?": "be" makes a progressive (whose participle
+    # the tagger may even read as the subject: "What is Gul arguing?"); the question asks about that verb
+    helper = nxt is not None and nxt.lemma_ == "be" and any(
+        t.pos_ == "VERB" and t.tag_ == "VBG" and (t.i == nxt.head.i or t.dep_ == "nsubj") for t in doc[nxt.i + 1 :]
+    )
+    copula = copula and not helper
     if copula and word in ("who", "what"):
         named = _noun_after(wh)
         named = _head_noun(named, through_possessive=True) if named is not None else None
@@ -180,7 +186,7 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
         return Form.NUMBER, f"how {nxt.lower_}" if nxt.lower_ in ("many", "much") else "how adj", focus
     # what / which: "which company's walnuts" asks for the company; "what is the company's name" for the name
     owned = wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN")
-    noun = wh.head if owned else _noun_after(wh)
+    noun = wh.head if owned else None if helper else _noun_after(wh)  # not "Munir" of "What was Munir showing?"
     if noun is not None and not owned:
         noun = _head_noun(noun, through_possessive=True)
     named = any(t.lemma_.lower() in NAME_VERBS and t.pos_ == "VERB" for t in doc)  # "What was the operation called?"
@@ -226,7 +232,9 @@ def _predicate(doc: Doc, wh: Token) -> tuple[Token | None, str | None]:
     while phrase.dep_ in ("det", "advmod", "amod") and phrase.head != phrase and phrase.head.pos_ in ("ADJ", "NOUN", "PROPN"):
         phrase = phrase.head
     after = doc[phrase.i + 1 :]
-    has_do = any(t.lower_ in ("do", "does", "did", "has", "have", "had") or t.tag_ == "MD" for t in after[:1])
+    # an auxiliary right after the wh-word: "did", "has", "will", or the "was" of "Who was Naqvi blaming?"
+    progressive = wh.lower_ in ("who", "whom", "what", "which") and any(t.lemma_ == "be" and t.dep_ == "aux" for t in after[:1])
+    has_do = progressive or any(t.lower_ in ("do", "does", "did", "has", "have", "had") or t.tag_ == "MD" for t in after[:1])
     # "Who did Pakistan blame?": a noun between the auxiliary and the verb is the subject (the tagger
     # sometimes calls it a compound), so the wh-word is the object.
     other_subject = any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in doc[phrase.i + 2 : root.i])

@@ -33,6 +33,8 @@ def ask(answerer):
         ("What was the operation called?", Form.NAME, "name"),
         ("What is the name of the bill?", Form.NAME, "name"),
         ("What did the judge order?", Form.OPEN, "what"),
+        ("What is Islamabad trying to recast the conflict as?", Form.OPEN, "what"),  # "is" of a progressive: no description
+        ("What is Gul arguing?", Form.OPEN, "what"),
     ],
 )
 def test_the_form_of_the_answer_comes_from_the_grammar(ask, question, form, key):
@@ -52,6 +54,8 @@ def test_the_asked_verb_and_the_role_the_question_word_plays_for_it(ask):
     assert (blame.predicate.lemma, blame.role) == ("blame", "object")
     assert ask("Who blamed India?").role == "subject"
     assert ask("Who was arrested on Friday?").role == "object"
+    assert ask("Who was Naqvi blaming?").role == "object" and ask("Who is leading the talks?").role == "subject"
+    assert ask("What was Munir showing Trump?").focus is None  # Munir shows; he is not what is asked
 
 
 def test_the_thing_asked_about(ask):
