@@ -125,7 +125,10 @@ def weigh(ranked: list[Candidate], threshold: float) -> Reports:
     plausible = [c for c in ranked[1:] if c.probability >= threshold]
     same = [c for c in plausible if same_value(c, best) and compatible(c, best)]
     if best.evidence.sentence.is_row:
-        prose = next((c for c in same if not c.evidence.sentence.is_row), None)
+        # A row vouches for its figure, so an article's sentence giving the same figure leads however it
+        # scored alone. Not for a name or words: the row's "Al Jazeera report" is no answer "He told Al Jazeera" gives.
+        vouched = ranked[1:] if kind(best) == "number" else plausible
+        prose = next((c for c in vouched if not c.evidence.sentence.is_row and same_value(c, best) and compatible(c, best)), None)
         if prose is not None:
             same = [best, *(c for c in same if c is not prose)]
             best = prose

@@ -75,6 +75,17 @@ def test_an_article_and_a_row_with_the_same_figure_are_both_cited_article_first(
     assert [c.source_id for c in a.citations] == ["article", "figures"] and "gives the same figure [2]." in a.answer
 
 
+def test_an_article_giving_a_rows_figure_leads_even_when_it_alone_would_not_have_answered(answerer):
+    prose = passage("In September a mining company also signed a $500 million MoU.", source_id="article", published=dt.date(2026, 2, 2))
+    r = row([("Indicator", "Mining memorandum of understanding"), ("Value", "500"), ("Unit", "million US dollars")])
+    ranking = answerer.rank("How much was the memorandum worth?", [r, prose])
+    row_first, *rest = ranking.candidates
+    assert row_first.evidence.sentence.is_row  # the row is the likelier answer ...
+    above = (row_first.probability + max(c.probability for c in rest if "500" in c.text)) / 2
+    reports = weigh(ranking.candidates, threshold=above)  # ... and only the row clears the threshold
+    assert reports.best.evidence.sentence.chunk.source_id == "article"  # yet the article's sentence leads
+
+
 def test_the_lead_stays_inside_its_sentence_when_the_parse_joins_it_to_a_heading(answerer):
     # A page's question heading sits on its own line; here spaCy parses it as the head of the apposition below.
     text = "Who won the 2026 Kentucky Derby?\n\nGolden Tempo, a horse with long shot odds, won the 2026 Kentucky Derby on Saturday, May 2."
