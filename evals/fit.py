@@ -85,8 +85,8 @@ def collect(pipeline, answerer: ExtractiveAnswerer, questions: list[GoldQuestion
 def fit_prior(cases: list[Case]) -> dict[str, dict[str, float]]:
     """For each question key and candidate label, the log of how much likelier a candidate with that label
     is to be right than the key's candidates are on average (its lift). Each key's lifts are smoothed
-    towards the lifts of all keys together, and those towards 1 (log 0): a label seen rarely says little,
-    and one never seen with a key takes the pooled value."""
+    towards the lifts of all keys together, capped at 1 (log 0), and those towards 1: a label seen rarely
+    says little, and one never seen with a key takes the pooled value, or neutral where that is higher."""
     right: dict[str, Counter] = defaultdict(Counter)
     seen: dict[str, Counter] = defaultdict(Counter)
     for case in cases:
@@ -105,8 +105,11 @@ def fit_prior(cases: list[Case]) -> dict[str, dict[str, float]]:
 
     base = lifts(pooled_right, pooled_seen, {})
     prior = {UNSEEN_LABEL: {label: round(math.log(v), 4) for label, v in base.items()} | {UNSEEN_LABEL: 0.0}}
+    # A key borrows only the pooled evidence against a label, never for it: MONEY, right for "how much",
+    # must not come out likely for a "who" question that never met one in dev.
+    ceiling = {label: min(lift, 1.0) for label, lift in base.items()}
     for key in sorted(seen):
-        own = lifts(right[key], seen[key], base)
+        own = lifts(right[key], seen[key], ceiling)
         prior[key] = {label: round(math.log(v), 4) for label, v in own.items()} | {UNSEEN_LABEL: 0.0}
     return prior
 
