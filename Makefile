@@ -15,7 +15,7 @@ ARCH_IDX := build/archive-index
 SUBSET   := build/archive-subset.jsonl
 SPLIT    ?= test
 
-.PHONY: run test install browser lint pytest eval eval-archive fit slow bench clean
+.PHONY: run test install browser lint pytest eval eval-paraphrases eval-archive fit slow bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -47,6 +47,12 @@ pytest: install browser
 eval: install
 	$(BIN)/rag eval --ingest sources --index $(EVAL_IDX) --report build/eval-report.json --markdown build/eval-report.md --junit build/eval-junit.xml
 
+# The seed article asked again in writers' own words (evals/paraphrases/): how far the answers generalise.
+eval-paraphrases: install
+	$(BIN)/rag eval --questions evals/paraphrases/questions.jsonl --thresholds evals/paraphrases/thresholds.toml \
+		--ingest sources --index $(EVAL_IDX) --report build/paraphrases-report.json \
+		--markdown build/paraphrases-report.md --junit build/paraphrases-junit.xml
+
 $(SUBSET): evals/archive/dev.jsonl evals/archive/test.jsonl
 	$(BIN)/python -m evals.archive --archive $(ARCHIVE) subset evals/archive/dev.jsonl evals/archive/test.jsonl --out $@
 
@@ -61,7 +67,7 @@ fit: install $(SUBSET)
 	$(BIN)/rag ingest $(SUBSET) --index $(ARCH_IDX)
 	$(BIN)/python -m evals.fit --questions evals/archive/dev.jsonl --index $(ARCH_IDX)
 
-test: lint pytest eval eval-archive
+test: lint pytest eval eval-paraphrases eval-archive
 
 # Heavy checks (full archive, load, kill -9): RAG_SLOW_TESTS=1
 slow: install browser

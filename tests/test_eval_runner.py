@@ -14,6 +14,7 @@ from rag.models import Answer, Chunk, Citation, ScoredChunk
 from rag.sources import load_sources
 
 SOURCES = Path(__file__).resolve().parents[1] / "sources"
+PARAPHRASES = Path(__file__).resolve().parents[1] / "evals" / "paraphrases" / "questions.jsonl"
 
 # --- the gold set ---------------------------------------------------------------------------------
 
@@ -61,6 +62,16 @@ def test_every_evidence_string_is_verbatim_in_the_cleaned_sources(gold, source_t
     assert missing == []
     dataset_evidence = [q.id for q in gold if any(e in source_texts["balochistan-figures"] for e in q.evidence)]
     assert len(dataset_evidence) >= 5
+
+
+def test_the_paraphrase_set_is_verbatim_paraphrased_and_about_the_seed_article(source_texts):
+    from evals.archive import problems
+
+    paraphrases = load_questions(PARAPHRASES)
+    assert len([q for q in paraphrases if not q.unanswerable]) >= 100 and len([q for q in paraphrases if q.unanswerable]) >= 25
+    for q in paraphrases:
+        q.sources = ["balochistan-attacks-pakistan-promises"]
+    assert problems(paraphrases, source_texts) == []  # evidence verbatim, answers inside it, no 4-word copies
 
 
 def test_every_answerable_question_has_an_answer_inside_its_evidence(gold):
