@@ -25,6 +25,7 @@ from spacy.tokens import Span, Token
 
 from rag.analysis import Article
 from rag.extractive.question import Form, Question, Term
+from rag.language import ANSWER_KINDS
 from rag.meaning import Meaning
 from rag.models import Chunk
 from rag.names import Words, find_name, other_names
@@ -36,6 +37,11 @@ DERIVATION = 0.8  # "lead" for "leader", "attack" for "attacker": the same word,
 MIN_STEM = 4
 SENTENCES_KEPT = 12  # by meaning and, separately, by words: the sentences whose spans are ranked
 CLOSE_WORD = 0.6  # a sentence word this close in meaning to a question word says that word
+# A row's word this close in meaning to the asked noun names the same quantity ("attacks" for "assaults",
+# "locations" for "sites"; "percent" is 0.37 from "GDP"). Looser than CLOSE_WORD: a row's other cells
+# keep it to the asked figure, while a sentence's word is one of many.
+ROW_WORD = 0.5
+KIND_NOUNS = frozenset(noun for nouns in ANSWER_KINDS.values() for noun in nouns)  # "rate", "date", "number"
 
 
 @dataclass(eq=False)
@@ -214,6 +220,9 @@ def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, ar
             value = sum(idf[j] * m[j][0] for j in members) / total if total else 0.0
             setattr(e, f"cov_{group}", value)
         _constrain(q, e, articles.of(e.sentence.chunk))
+    for e in found:
+        if e.admissible and e.sentence.is_row and not _row_measures(q, e, meaning):
+            e.admissible, e.rejected = False, "row measures something else"
     admissible = [e for e in found if e.admissible]
     if admissible:
         vectors = meaning.vectors([q.text] + [e.sentence.content for e in admissible])
@@ -243,6 +252,19 @@ def _cover_by_meaning(q: Question, kept: list[Evidence], idf: list[float], meani
         e.close_tokens = [t.i for t in words]
         e.term_weights = weights / weights.sum()
         e.cov_meaning = float(e.term_weights @ e.closeness.max(axis=1))
+
+
+def _row_measures(q: Question, e: Evidence, meaning: Meaning) -> bool:
+    """Whether a dataset row measures what the question asks about. A row states one quantity, named by
+    its cells ("Indicator: Increase in attacks"): a question about "the literacy rate" or "the capital" is
+    not about it, however close the rest of the row comes. The asked noun, the quantity asked of it ("the
+    GDP of …") and each word narrowing it ("literacy") must be said by a word of the row, by spelling or
+    closely by meaning, unless it only names a kind of answer ("rate", "date", "number": any row has one)."""
+    if q.focus is None:
+        return True
+    asked = [t.lemma for t in (*q.focus_modifiers, q.focus, *([q.measure] if q.measure else [])) if t.lemma not in KIND_NOUNS]
+    said = [t.lemma_.lower() for t in e.tokens if t.pos_ in ("NOUN", "PROPN", "ADJ", "VERB")]
+    return all(word in e.words_said or meaning.best(word, said) >= ROW_WORD for word in asked)
 
 
 def meaning_within(e: Evidence, tokens: set[int]) -> float:

@@ -76,6 +76,7 @@ class Question:
     kinds: dict[str, float] = field(default_factory=dict)  # the asked noun's closeness to each kind of answer
     focus: Term | None = None  # the thing asked about: "attacks" in "how many attacks"
     focus_modifiers: tuple[Term, ...] = ()  # words narrowing it: "security" (personnel), "civilian"
+    measure: Term | None = None  # the quantity asked of the focus: "GDP" in "the GDP of Balochistan"
     predicate: Term | None = None  # the asked verb: "blame"
     role: str | None = None  # what the wh-word is to the predicate: "subject" | "object"
     terms: tuple[Term, ...] = ()  # content words to look for in evidence
@@ -99,11 +100,12 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
     wh = next((t for t in words if t.lower_ in WH_WORDS), None)
     form, key, focus = _form(doc, words, wh)
     kinds: dict[str, float] = {}
+    measure = None
     if focus is not None and key in ("which", "what"):
         kinds = meaning.kinds(_phrase(focus))  # "fashion house" is an organisation, "house" a place
         kind = max(kinds, key=kinds.get)
         if kind == "number" and (measured := _of_object(focus)) is not None:
-            focus = measured  # "the value of the deal": the figure is found next to "deal"
+            measure, focus = focus, measured  # "the value of the deal": the figure is found next to "deal"
         key = f"{key}:{kind}"
         # The kind weighs candidates (through the prior keyed on it) but never narrows them: a kind read
         # wrongly from one noun ("toll" as a place) must not keep the figure out. Only a noun that names
@@ -131,6 +133,7 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
         kinds=kinds,
         focus=_term(focus) if focus is not None else None,
         focus_modifiers=tuple(_term(t) for t in _modifiers(focus)) if focus is not None else (),
+        measure=_term(measure) if measure is not None else None,
         predicate=_term(predicate) if predicate is not None else None,
         role=role,
         terms=tuple(_term(t) for t in words if _is_content(t, wh)),

@@ -8,7 +8,7 @@ import datetime as dt
 from rag.extractive.evidence import Articles, score_sentences
 from rag.extractive.question import analyse
 from rag.sentences import passage_sentences
-from tests.passages import passage
+from tests.passages import passage, row
 
 
 def evidence(answerer, question, passages, articles=None, as_of=None):
@@ -61,3 +61,12 @@ def test_a_day_asked_without_its_year_matches_that_day_in_the_sources_year(answe
     found = evidence(answerer, "What does Collins call June 19?", [passage(text, published=dt.date(2025, 6, 18))], as_of=asked_later)
     assert found["June 19 is a freedom birthday for the formerly enslaved, Collins said."].dates_away == 0.0
     assert found["The parade starts at noon."].dates_away == 0.5
+
+
+def test_a_row_answers_only_questions_about_the_quantity_it_measures(answerer):
+    r = row([("Indicator", "Increase in attacks in the province"), ("Value", "26"), ("Unit", "percent"), ("Period", "2025")])
+    assert evidence(answerer, "By what percentage did attacks in the province rise?", [r])  # "percentage" names a kind only
+    assert evidence(answerer, "How many assaults were there?", [r])  # said by meaning
+    assert evidence(answerer, "What is the literacy rate in the province?", [r]) == {}  # "literacy" is not what it measures
+    assert evidence(answerer, "What is the GDP of the province?", [r]) == {}  # nor the GDP, asked "of" the province
+    assert evidence(answerer, "What is the capital of the province?", [r]) == {}
