@@ -88,6 +88,7 @@ ANSWER_KINDS: dict[str, tuple[str, ...]] = {
     "reason": ("reason", "cause", "motive", "purpose", "explanation"),
     "thing": ("thing", "object", "product", "event", "law", "program", "plan", "idea"),
 }
+KIND_NOUNS = frozenset(noun for nouns in ANSWER_KINDS.values() for noun in nouns)  # "rate", "date": a kind, not a quantity
 # Nouns for what a person is: "What is X's job?" asks to describe X, as "Who is X?" does.
 ROLE_NOUNS = words("job position role title occupation profession post")
 # spaCy entity labels (and our own candidate labels) by the kind of answer they give.

@@ -131,7 +131,7 @@ def other_names(name: str) -> tuple[str, ...]:
     names a government by its seat: "Delhi rejected the charge"), its nationality adjective ("British" for
     the United Kingdom, which no ending rule finds) and its longer official names. Empty for anything else.
     A name that two countries answer to is taken for the more populous one's."""
-    return _country_names().get(name_parts(name), ())
+    return tuple(other for other in _country_names().get(name_parts(name), ()) if other != name)
 
 
 @functools.lru_cache(maxsize=1)

@@ -25,7 +25,7 @@ from spacy.tokens import Span, Token
 
 from rag.analysis import Article
 from rag.extractive.question import Form, Question, Term
-from rag.language import ANSWER_KINDS
+from rag.language import KIND_NOUNS
 from rag.meaning import Meaning
 from rag.models import Chunk
 from rag.names import Words, find_name, other_names
@@ -41,7 +41,6 @@ CLOSE_WORD = 0.6  # a sentence word this close in meaning to a question word say
 # "locations" for "sites"; "percent" is 0.37 from "GDP"). Looser than CLOSE_WORD: a row's other cells
 # keep it to the asked figure, while a sentence's word is one of many.
 ROW_WORD = 0.5
-KIND_NOUNS = frozenset(noun for nouns in ANSWER_KINDS.values() for noun in nouns)  # "rate", "date", "number"
 
 
 @dataclass(eq=False)
@@ -220,7 +219,6 @@ def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, ar
             value = sum(idf[j] * m[j][0] for j in members) / total if total else 0.0
             setattr(e, f"cov_{group}", value)
         _constrain(q, e, articles.of(e.sentence.chunk))
-    for e in found:
         if e.admissible and e.sentence.is_row and not _row_measures(q, e, meaning):
             e.admissible, e.rejected = False, "row measures something else"
     admissible = [e for e in found if e.admissible]
