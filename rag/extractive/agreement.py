@@ -24,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rag.extractive.candidates import Candidate
-from rag.extractive.features import ALIGNED_VERB, governing_verb
+from rag.extractive.features import governing_verb
+from rag.extractive.question import ALIGNED_VERB
 from rag.extractive.values import DAY, YEAR, kind, same_value
 
 MAX_AGREEING = 2  # cited beside the lead's own source: "the best two or three" in all

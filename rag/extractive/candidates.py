@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from spacy.tokens import Span
+from spacy.tokens import Span, Token
 
 from rag.extractive.evidence import Evidence, word_match
 from rag.extractive.question import Form, Question
@@ -40,6 +40,7 @@ class Candidate:
     features: dict[str, float] = field(default_factory=dict)
     probability: float = 0.0
     date_note: str | None = None  # "31 January 2026" for a "Saturday" resolved against the publication date
+    verb: Token | None = None  # a whole sentence's verb the question asks about (set with the features)
 
     @property
     def text(self) -> str:

@@ -157,7 +157,8 @@ def yes_or_no(q: Question, best: Candidate) -> str:
     reply = replies(best.span)
     if reply is not None and not denies(q.doc):
         return "Yes" if reply else "No"
-    return "Yes" if denies(best.span, asked_verb(q, best.span, best.evidence.matched)) == denies(q.doc) else "No"
+    verb = best.verb if best.verb is not None else asked_verb(q, best.span, best.evidence.matched)
+    return "Yes" if denies(best.span, verb) == denies(q.doc) else "No"
 
 
 def _lead(q: Question, c: Candidate) -> str:

@@ -20,7 +20,7 @@ from spacy.tokens import Span, Token
 
 from rag.extractive.candidates import Candidate
 from rag.extractive.evidence import Evidence, forms, meaning_within, word_match
-from rag.extractive.question import Form, Question, asked_verb
+from rag.extractive.question import ALIGNED_VERB, Form, Question, asked_verb
 from rag.extractive.values import holds
 from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
 from rag.meaning import Meaning
@@ -66,7 +66,6 @@ FEATURES = (
     "other_sources",
     "articles_agree",
 )
-ALIGNED_VERB = 0.5  # a verb this close in meaning to the question's counts as the question's verb for roles
 
 
 def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence], meaning: Meaning) -> None:
@@ -122,7 +121,9 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["tree_proximity"] = _tree_proximity(c.span, e.near_question - set(range(c.span.start, c.span.end)))
         f["quoted"] = float(c.label == "QUOTED" or _within_quotes(c.span))
         # a sentence that settles a yes/no question often does so by saying no ("No one was injured")
-        f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, asked_verb(q, c.span, e.matched)))
+        if c.label == "SENTENCE":
+            c.verb = asked_verb(q, c.span, e.matched, meaning)
+        f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, c.verb))
         # "Yes, X is listed as a starter": a sentence that replies to a question, as explainers do
         f["replies"] = float(whole and replies(c.span) is not None)
         f["length"] = 0.0 if whole else math.log1p(len(c.span))

@@ -56,6 +56,9 @@ class Form(StrEnum):
     OPEN = "open"  # "What did the judge order?"
 
 
+ALIGNED_VERB = 0.5  # a verb this close in meaning to the question's counts as the question's verb
+
+
 @dataclass(frozen=True)
 class Term:
     lemma: str
@@ -242,7 +245,9 @@ def _predicate(doc: Doc, wh: Token) -> tuple[Token | None, str | None]:
     # sometimes calls it a compound), so the wh-word is the object.
     other_subject = any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in doc[phrase.i + 2 : root.i])
     passive = any(t.dep_ == "auxpass" for t in root.children)
-    if passive:
+    if wh.lower_ in ("where", "when"):  # the answer is an adjunct of the verb ("met in Vostochny"), never its object
+        role = "oblique"
+    elif passive:
         role = "subject" if any(t.lower_ == "by" for t in doc[root.i :]) else "object"
     elif (has_do and other_subject) or phrase.dep_ in ("dobj", "pobj"):
         role = "object"
@@ -363,11 +368,12 @@ def _date_constraints(text: str, as_of: dt.date | None) -> frozenset[str]:
     return frozenset(keys)
 
 
-def asked_verb(q: Question, sentence: Span, matched: Iterable[int] = ()) -> Token | None:
+def asked_verb(q: Question, sentence: Span, matched: Iterable[int] = (), meaning: Meaning | None = None) -> Token | None:
     """The verb of an evidence sentence the question asks about: the question's own verb if the sentence
-    uses it; for a question whose verb says little ("Is X a federal holiday?"), the verb over a word the
-    sentence shares with the question, a negated one first ("… which is not recognized federally"); else
-    the sentence's main verb."""
+    uses it, else (given `meaning`) the sentence's verb closest in meaning to it, if close enough ("No one
+    was injured" answers "Was anyone hurt?"); for a question whose verb says little ("Is X a federal
+    holiday?"), the verb over a word the sentence shares with the question, a negated one first ("… which
+    is not recognized federally"); else the sentence's main verb."""
     if q.predicate is not None and q.predicate.lemma not in LIGHT_VERBS:
         same = [t for t in sentence if t.pos_ in ("VERB", "AUX") and t.lemma_.lower() == q.predicate.lemma]
         if same:
@@ -379,12 +385,27 @@ def asked_verb(q: Question, sentence: Span, matched: Iterable[int] = ()) -> Toke
         same = [t for t in sentence if t.pos_ == "VERB" and t.lemma_.lower() in said]
         if same:
             return same[0]
+    if meaning is not None and (closest := _closest_verb(q, sentence, meaning)) is not None:
+        return closest
     doc = sentence.doc
     over = [_verb_over(doc[i], sentence) for i in sorted(matched) if sentence.start <= i < sentence.end]
     over = [v for v in dict.fromkeys(over) if v is not None]
     if over:
         return next((v for v in over if any(c.dep_ == "neg" for c in v.children)), over[0])
     return sentence.root if sentence.root.pos_ in ("VERB", "AUX") else None
+
+
+def _closest_verb(q: Question, sentence: Span, meaning: Meaning) -> Token | None:
+    """The sentence's content verb closest in meaning to the question's, at ALIGNED_VERB or above."""
+    if q.predicate is not None:
+        asked = [q.predicate.lemma] if q.predicate.lemma not in LIGHT_VERBS else []
+    else:
+        asked = [t.lemma for t in q.terms if t.pos == "VERB" and t.lemma not in LIGHT_VERBS]
+    verbs = [t for t in sentence if t.pos_ == "VERB" and t.lemma_.lower() not in LIGHT_VERBS]
+    if not asked or not verbs:
+        return None
+    score, verb = max((max(meaning.similarity(a, v.lemma_.lower()) for a in asked), v) for v in verbs)
+    return verb if score >= ALIGNED_VERB else None
 
 
 def _verb_over(token: Token, sentence: Span) -> Token | None:

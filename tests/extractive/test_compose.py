@@ -25,6 +25,8 @@ def lead(a) -> str:
     [
         ("Was anyone hurt on the flight?", "No one was injured on the flight, the airline said.", "No"),
         ("Did the president take questions?", "The president took no questions during his remarks.", "No"),
+        # the question's verb in other words: the sentence's verb closest in meaning is the one asked about
+        ("Was anyone hurt on the jet?", "No one was injured, and the jet made a safe landing at the airport.", "No"),
         ("Did Washington turn down a third term?", "Washington decided to decline a third term.", "Yes"),
         ("Did the council approve the budget?", "The council approved the budget on Tuesday.", "Yes"),
         # a question whose verb says little: the clause holding its words decides

@@ -56,6 +56,9 @@ def test_the_asked_verb_and_the_role_the_question_word_plays_for_it(ask):
     assert ask("Who was arrested on Friday?").role == "object"
     assert ask("Who was Naqvi blaming?").role == "object" and ask("Who is leading the talks?").role == "subject"
     assert ask("What was Munir showing Trump?").focus is None  # Munir shows; he is not what is asked
+    # where and when ask for an adjunct ("met in Vostochny", "was held at Minidoka"), never the object
+    assert ask("Where did Kim and Putin meet?").role == "oblique" and ask("Where was his family held?").role == "oblique"
+    assert ask("When did the company recall the cars?").role == "oblique"
 
 
 def test_the_thing_asked_about(ask):
