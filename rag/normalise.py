@@ -36,8 +36,9 @@ _SCALE_RE = r"(?:\s?(thousand|million|billion|trillion|mn|bn|tn|[kmb])\b)?"
 # "the 1790s", "in their 30s": a decade, not a figure
 _NUMBER_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?!\d|,\d|['’]?s\b)" + _SCALE_RE, re.I)
 _WORD_RE = re.compile(r"\b(" + "|".join(_WORDS) + r")\b" + _SCALE_RE, re.I)
-# Identifiers such as "FY26", "G20" or "COVID-19": compared as words, never read as numbers.
-CODE = re.compile(r"\b[A-Za-z]+-?\d+[A-Za-z\d]*\b")
+# Identifiers such as "FY26", "G20" or "COVID-19": compared as words, never read as numbers. A lower-case
+# word joined to a year ("mid-2022", "pre-2008", "late-1990s") is a time, not an identifier.
+CODE = re.compile(r"\b(?![a-z]+-(?:1[89]|20)\d\ds?\b)[A-Za-z]+-?\d+[A-Za-z\d]*\b")
 _ROW_VALUE_RE = re.compile(r"Value: ([^·]*?\d[^·]*?) · Unit: (\w+)")
 
 
@@ -84,7 +85,8 @@ _DMY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+(\d{4})
 _MDY = re.compile(r"\b" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?(?:,\s*(\d{4}))?\b(?!\d)")
 _MY = re.compile(r"\b" + _MONTH + r"(?:\s+(?:of\s+)?(\d{4}))?\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_YEAR = re.compile(r"(?<![\w.$£€-])(1[89]\d\d|20\d\d)(?![\w%]|\.\d|\s?(?:percent|per cent))")
+# "mid-2022", "pre-2008": a lower-case word hyphened to a year dates what it says
+_YEAR = re.compile(r"(?:(?<![\w.$£€-])|(?<=[a-z]-))(1[89]\d\d|20\d\d)(?![\w%]|\.\d|\s?(?:percent|per cent))")
 _WEEKDAY = re.compile(r"\b(" + "|".join(calendar.day_name) + r")s?\b")
 # "the last month of the war" names no month of the writer's
 _RELATIVE = re.compile(r"\b(yesterday|today|tonight|this morning|last year|this year|last month|the previous year)\b(?!\s+of\b)", re.I)

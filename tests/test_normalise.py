@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rag.normalise import date_keys, find_dates, format_date, numbers, without_dates
+from rag.normalise import CODE, date_keys, find_dates, format_date, numbers, without_dates
 
 MONDAY = dt.date(2026, 2, 2)
 
@@ -32,6 +32,7 @@ def test_explicit_dates_imply_their_month_year_and_weekday():
     keys = date_keys("31 January 2026", None)
     assert {"2026-01-31", "2026-01", "2026", "weekday:saturday"} <= keys
     assert "2024-08" in date_keys("launched in August 2024") and "2025" in date_keys("in 2025.")
+    assert "2022" in date_keys("a stake bought in mid-2022") and CODE.findall("mid-2022 COVID-19") == ["COVID-19"]
 
 
 def test_overlapping_mentions_count_once_and_can_be_blanked():

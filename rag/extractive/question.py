@@ -102,6 +102,7 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
     words = [t for t in doc if not t.is_punct and not t.is_space]
     wh = next((t for t in words if t.lower_ in WH_WORDS), None)
     form, key, focus = _form(doc, words, wh)
+    qualifiers = _qualifiers(wh, focus)
     kinds: dict[str, float] = {}
     measure = None
     if focus is not None and key in ("which", "what"):
@@ -140,7 +141,7 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
         predicate=_term(predicate) if predicate is not None else None,
         role=role,
         terms=tuple(_term(t) for t in words if _is_content(t, wh)),
-        entities=_entities(doc),
+        entities=_entities(doc, qualifiers),
         date_keys=_date_constraints(text, as_of),
         numbers=_quantities(doc),
         codes=tuple(m.group(0) for m in CODE.finditer(text) if not m.group(0).isdigit()),
@@ -256,16 +257,27 @@ def _predicate(doc: Doc, wh: Token) -> tuple[Token | None, str | None]:
     return root, role
 
 
-def _entities(doc: Doc) -> tuple[str, ...]:
+def _qualifiers(wh: Token | None, focus: Token | None) -> set[int]:
+    """The words narrowing the asked noun of "which MLB team", "what U.S. territory": they say what kind
+    of thing the answer is, which a source need not repeat beside it ("the Kansas City Royals made …")."""
+    if wh is None or focus is None or wh.head.i != focus.i or wh.dep_ != "det":
+        return set()
+    return {t.i for m in _modifiers(focus) if m.i < focus.i for t in m.subtree}
+
+
+def _entities(doc: Doc, qualifiers: set[int] = frozenset()) -> tuple[str, ...]:
     """Named things in the question, including runs of proper nouns the tagger left unlabelled
-    ("Pahalgam"). Nationalities and groups (NORP) are left out: "American troops" is written "U.S. troops"."""
+    ("Pahalgam"). Nationalities and groups (NORP) are left out: "American troops" is written "U.S. troops".
+    So are names among the `qualifiers` of the asked noun ("which MLB team"): a kind of answer, not a fact."""
     names = [
-        e for e in doc.ents if e.label_ not in _NON_NAME_LABELS | {"NORP"} and not CODE.fullmatch(e.text) and e.text.lower() not in WH_WORDS
+        e for e in doc.ents
+        if e.label_ not in _NON_NAME_LABELS | {"NORP"} and not CODE.fullmatch(e.text) and e.text.lower() not in WH_WORDS
+        and not all(t.i in qualifiers for t in e)
     ]
     inside = {t.i for e in doc.ents for t in e}
     runs: list[list[Token]] = []
     for t in doc:
-        loose = t.pos_ == "PROPN" and t.i not in inside and not CODE.fullmatch(t.text) and t.lower_ not in WH_WORDS | ASKING_VERBS
+        loose = t.pos_ == "PROPN" and t.i not in inside | qualifiers and not CODE.fullmatch(t.text) and t.lower_ not in WH_WORDS | ASKING_VERBS
         if loose and runs and runs[-1][-1].i == t.i - 1:
             runs[-1].append(t)
         elif loose:

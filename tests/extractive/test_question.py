@@ -78,6 +78,11 @@ def test_constraints_are_names_figures_dates_and_codes_only(ask):
     assert "2025" in q.date_keys and q.codes == ("FY26",)
     assert ask("How far can it travel on one charge?").numbers == frozenset()  # "one" as a determiner
     assert ask("what park does the bidens' beach house overlook?").entities == ()
+    # a name narrowing the asked noun is the kind of answer, which the source need not repeat
+    assert ask("Which MLB team made the song its anthem in 2014?").entities == ()
+    assert ask("What did China's foreign ministry say?").entities == ("China",)  # not the asked noun's
+    q = ask("Which crypto billionaire took a stake in Robinhood in mid-2022?")
+    assert q.codes == () and "2022" in q.date_keys  # a time, not an identifier like "FY26"
 
 
 def test_a_weekday_in_a_question_means_the_sources_weekday_not_the_one_before_as_of(ask):
