@@ -276,8 +276,9 @@ def _entities(doc: Doc, qualifiers: set[int] = frozenset()) -> tuple[str, ...]:
     ]
     inside = {t.i for e in doc.ents for t in e}
     runs: list[list[Token]] = []
+    skip = inside | qualifiers
     for t in doc:
-        loose = t.pos_ == "PROPN" and t.i not in inside | qualifiers and not CODE.fullmatch(t.text) and t.lower_ not in WH_WORDS | ASKING_VERBS
+        loose = t.pos_ == "PROPN" and t.i not in skip and not CODE.fullmatch(t.text) and t.lower_ not in WH_WORDS | ASKING_VERBS
         if loose and runs and runs[-1][-1].i == t.i - 1:
             runs[-1].append(t)
         elif loose:
