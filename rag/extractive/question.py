@@ -249,7 +249,11 @@ def _predicate(doc: Doc, wh: Token) -> tuple[Token | None, str | None]:
     if wh.lower_ in ("where", "when"):  # the answer is an adjunct of the verb ("met in Vostochny"), never its object
         role = "oblique"
     elif passive:
-        role = "subject" if any(t.lower_ == "by" for t in doc[root.i :]) else "object"
+        # The passive's subject is the active verb's object ("How many fighters were killed by the army?");
+        # only a wh-word that is itself the "by" phrase asks for the doer ("Who was it carried out by?").
+        stranded_by = any(t.lower_ == "by" and not any(c.dep_ == "pobj" for c in t.children) for t in doc[root.i :])
+        agent = (phrase.dep_ == "pobj" and phrase.head.lower_ == "by") or stranded_by
+        role = "subject" if agent else "object"
     elif (has_do and other_subject) or phrase.dep_ in ("dobj", "pobj"):
         role = "object"
     else:

@@ -54,6 +54,8 @@ def test_the_asked_verb_and_the_role_the_question_word_plays_for_it(ask):
     assert (blame.predicate.lemma, blame.role) == ("blame", "object")
     assert ask("Who blamed India?").role == "subject"
     assert ask("Who was arrested on Friday?").role == "object"
+    # a passive's subject is what the active verb acts on, whoever the "by" phrase names
+    assert ask("How many insurgents were slain by the military?").role == "object"
     assert ask("Who was Naqvi blaming?").role == "object" and ask("Who is leading the talks?").role == "subject"
     assert ask("What was Munir showing Trump?").focus is None  # Munir shows; he is not what is asked
     # where and when ask for an adjunct ("met in Vostochny", "was held at Minidoka"), never the object
