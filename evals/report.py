@@ -18,6 +18,7 @@ SUMMARY_ROWS = {
     "answer_accuracy": "Answer accuracy (answerable)",
     "lead_accuracy": "Answer accuracy, lead only",
     "lead_and_cited": "Right in the lead and cited",
+    "lead_and_quoted": "Right in the lead, a quote holding it",
     "citation_support": "Citation support (correct answers)",
     "citation_precision": "Citation precision (all citations)",
     "refusal_accuracy": "Refusal accuracy (unanswerable)",

@@ -121,6 +121,9 @@ class Summary(BaseModel):
     answer_accuracy: float | None
     lead_accuracy: float | None  # stricter: only the answer's lead (before its first [n]) counts
     lead_and_cited: float | None  # the judge's measure: the lead states an acceptable answer and a cited quote holds it
+    # looser: a cited quote holds an acceptable answer, though not the gold evidence sentence (another
+    # sentence or article saying the same; or, rarely, the figure by coincidence)
+    lead_and_quoted: float | None = None
     citation_support: float | None
     citation_precision: float | None
     n_citations: int
@@ -218,6 +221,7 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
         answer_accuracy=metrics.share([r.correct for r in answerable]),
         lead_accuracy=metrics.share([bool(r.correct_in_lead) for r in answerable]),
         lead_and_cited=metrics.share([bool(r.correct_in_lead and r.supported) for r in answerable]),
+        lead_and_quoted=metrics.share([bool(r.correct_in_lead and r.precise_citations) for r in answerable]),
         citation_support=metrics.share([bool(r.supported) for r in answerable if r.correct]),
         citation_precision=sum(r.precise_citations for r in results) / n_citations if n_citations else None,
         n_citations=n_citations,

@@ -198,6 +198,13 @@ def test_scores_match_a_hand_count():
     assert report.gate.passed and report.gate.checks == []  # no thresholds given
 
 
+def test_a_quote_holding_the_answer_but_not_the_gold_sentence_counts_only_as_quoted():
+    cases = [q("a", "How many fighters?", ["145"], ["the army killed 145 fighters"])]
+    script = {"How many fighters?": ("145 fighters [1].", True, ["Officials said 145 fighters died."])}
+    s = run_eval(ScriptedAnswerer(script, {}), cases, search_query=lambda question, history: question).summary
+    assert (s.lead_and_cited, s.lead_and_quoted) == (0.0, 1.0)
+
+
 def test_the_gate_fails_on_any_missed_threshold():
     report = run_eval(
         ScriptedAnswerer(SCRIPT, RETRIEVED),
