@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 
 from rag.extractive.agreement import weigh
+from rag.extractive.compose import write
+from rag.sentences import Citations
 from rag.verify import split_claims
 from tests.passages import passage, row
 
@@ -91,8 +93,11 @@ def test_an_article_giving_a_rows_figure_leads_even_when_it_alone_would_not_have
 def test_the_lead_stays_inside_its_sentence_when_the_parse_joins_it_to_a_heading(answerer):
     # A page's question heading sits on its own line; here spaCy parses it as the head of the apposition below.
     text = "Who won the 2026 Kentucky Derby?\n\nGolden Tempo, a horse with long shot odds, won the 2026 Kentucky Derby on Saturday, May 2."
-    a = answer(answerer, "Which horse won the Kentucky Derby?", [passage(text)])
-    assert lead(a) == "Golden Tempo, a horse with long shot odds"
+    ranking = answerer.rank("Which horse won the Kentucky Derby?", [passage(text)])
+    assert lead(answerer.draft(ranking, [passage(text)], threshold=0.0)).startswith("Golden Tempo")
+    # whichever reading the ranker prefers, the apposition's lead keeps to its own sentence
+    appos = next(c for c in ranking.candidates if c.label == "APPOS")
+    assert split_claims(write(ranking.question, weigh([appos], 0.0), Citations()))[0].body == "Golden Tempo, a horse with long shot odds"
 
 
 def test_a_lead_keeps_no_punctuation_stranded_by_the_words_it_leaves_out(answerer):
