@@ -136,7 +136,9 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
         key=key,
         kinds=kinds,
         focus=_term(focus) if focus is not None else None,
-        focus_modifiers=tuple(_term(t) for t in _modifiers(focus)) if focus is not None else (),
+        # "the literacy rate of Balochistan": the words narrowing the measure narrow the question too
+        focus_modifiers=tuple(_term(t) for t in [*_modifiers(focus), *(_modifiers(measure) if measure is not None else [])])
+        if focus is not None else (),
         measure=_term(measure) if measure is not None else None,
         predicate=_term(predicate) if predicate is not None else None,
         role=role,

@@ -68,5 +68,6 @@ def test_a_row_answers_only_questions_about_the_quantity_it_measures(answerer):
     assert evidence(answerer, "By what percentage did attacks in the province rise?", [r])  # "percentage" names a kind only
     assert evidence(answerer, "How many assaults were there?", [r])  # said by meaning
     assert evidence(answerer, "What is the literacy rate in the province?", [r]) == {}  # "literacy" is not what it measures
+    assert evidence(answerer, "What is the literacy rate of the province?", [r]) == {}  # nor when the rate is asked "of" it
     assert evidence(answerer, "What is the GDP of the province?", [r]) == {}  # nor the GDP, asked "of" the province
     assert evidence(answerer, "What is the capital of the province?", [r]) == {}
