@@ -40,7 +40,9 @@ class Candidate:
     features: dict[str, float] = field(default_factory=dict)
     probability: float = 0.0
     date_note: str | None = None  # "31 January 2026" for a "Saturday" resolved against the publication date
-    verb: Token | None = None  # a whole sentence's verb the question asks about (set with the features)
+    # a whole sentence's verb the question asks about, found once with the features; the yes or no of the
+    # answer is read from it as `says_no` was
+    verb: Token | None = None
 
     @property
     def text(self) -> str:

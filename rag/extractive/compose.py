@@ -21,7 +21,7 @@ from spacy.tokens import Span, Token
 
 from rag.extractive.agreement import Reports
 from rag.extractive.candidates import Candidate
-from rag.extractive.question import Form, Question, asked_verb
+from rag.extractive.question import Form, Question
 from rag.extractive.values import kind
 from rag.language import SAY_VERBS, denies, replies
 from rag.nlp import text_of
@@ -157,8 +157,7 @@ def yes_or_no(q: Question, best: Candidate) -> str:
     reply = replies(best.span)
     if reply is not None and not denies(q.doc):
         return "Yes" if reply else "No"
-    verb = best.verb if best.verb is not None else asked_verb(q, best.span, best.evidence.matched)
-    return "Yes" if denies(best.span, verb) == denies(q.doc) else "No"
+    return "Yes" if denies(best.span, best.verb) == denies(q.doc) else "No"
 
 
 def _lead(q: Question, c: Candidate) -> str:

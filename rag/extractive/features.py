@@ -121,8 +121,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["tree_proximity"] = _tree_proximity(c.span, e.near_question - set(range(c.span.start, c.span.end)))
         f["quoted"] = float(c.label == "QUOTED" or _within_quotes(c.span))
         # a sentence that settles a yes/no question often does so by saying no ("No one was injured")
-        if c.label == "SENTENCE":
-            c.verb = asked_verb(q, c.span, e.matched, meaning)
+        c.verb = asked_verb(q, c.span, e.matched, meaning) if c.label == "SENTENCE" else None
         f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, c.verb))
         # "Yes, X is listed as a starter": a sentence that replies to a question, as explainers do
         f["replies"] = float(whole and replies(c.span) is not None)
