@@ -63,6 +63,16 @@ def test_the_asked_verb_and_the_role_the_question_word_plays_for_it(ask):
     assert ask("When did the company recall the cars?").role == "oblique"
 
 
+def test_the_verb_after_did_is_a_verb_whatever_the_tagger_says(ask):
+    # tagged a noun ("start") or an adjective ("last", "open") in these questions
+    assert ask("When did the current insurgency start?").predicate.lemma == "start"
+    assert ask("How long did the 2019 government shutdown last?").predicate.lemma == "last"
+    assert ask("When did Oprah's academy open?").predicate.lemma == "open"
+    # neither a gerund nor a title before a name is the supported verb
+    fighting = ask("How long did the May fighting last?").predicate
+    assert fighting is None or fighting.lemma != "fighting"
+
+
 def test_the_thing_asked_about(ask):
     assert ask("How many security personnel were killed?").focus.lemma == "personnel"
     assert [t.lemma for t in ask("How many security personnel were killed?").focus_modifiers] == ["security"]
