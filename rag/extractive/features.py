@@ -24,7 +24,7 @@ from rag.extractive.question import ALIGNED_VERB, Form, Question, asked_verb
 from rag.extractive.values import holds
 from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
 from rag.meaning import Meaning
-from rag.names import name_parts, other_names
+from rag.names import Words, find_name, name_parts, other_names
 from rag.nlp import text_of
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
@@ -112,7 +112,10 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         # A yes/no question's candidates are whole sentences, meant to restate it: repeating its words
         # is no fault there, and a sentence's length says nothing (the sentence features weigh them).
         whole = q.form is Form.YESNO
-        repeats = [t.lower_ in question_words or t.lemma_.lower() in question_words or (t.is_upper and t.lower_ in initials) for t in words]
+        # "the European Broadcasting Union" repeats a question about the EBU, as "EBU" would
+        spelled = _names_in(named, c.span) if any(t.is_title for t in words) else set()
+        repeats = [t.lower_ in question_words or t.lemma_.lower() in question_words or (t.is_upper and t.lower_ in initials) or t.i in spelled
+                   for t in words]
         f["in_question"] = 0.0 if whole else _share(repeats)
         f["proximity"] = _proximity(e, c.span)
         f["clause_terms"] = _clause_terms(e, c.span)
@@ -128,6 +131,12 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["length"] = 0.0 if whole else math.log1p(len(c.span))
     _agreement(candidates)
     _articles_agree(candidates, evidence)
+
+
+def _names_in(names: list[str], span: Span) -> set[int]:
+    """The tokens of `span` that mention one of `names`, under any of the forms `find_name` knows."""
+    words = Words.of_tokens(list(span))
+    return {i for name in names for i in find_name(name, words) or ()}
 
 
 def _initials(q: Question) -> set[str]:

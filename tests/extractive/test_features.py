@@ -39,6 +39,13 @@ def test_an_acronym_of_the_questions_words_repeats_the_question(answerer):
     assert found["FDI"].features["in_question"] == 1.0 and found["the Board of Investment"].features["in_question"] < 1.0
 
 
+def test_a_name_spelled_out_repeats_the_acronym_the_question_uses(answerer):
+    text = "After a meeting in Geneva, the European Broadcasting Union decided to let the entry compete."
+    found = ranked(answerer, "Where did the EBU meet?", text)
+    assert found["the European Broadcasting Union"].features["in_question"] == 1.0
+    assert found["Geneva"].features["in_question"] == 0.0
+
+
 def test_who_a_sentence_is_according_to_is_who_says_it(answerer):
     found = ranked(answerer, "Which agency reported the figures?", "According to the statistics office, exports fell by 4 percent.")
     assert found["statistics office"].features["speaker"] == 1.0 and found["exports"].features["speaker"] == 0.0
