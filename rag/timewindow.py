@@ -196,7 +196,13 @@ def _weekday(m: re.Match, today: dt.date):
     return day, day
 
 
-_MONTH = "(" + "|".join(_MONTHS) + ")"
+# News style shortens a month before a day ("Feb. 15", "Sept. 2"): the abbreviations, with their period.
+_MONTH_ABBREVIATIONS = {f"{m[:3]}.": n for n, m in enumerate(_MONTHS, 1) if len(m) > 4} | {"Sept.": 9}
+_MONTH = "(" + "|".join([*_MONTHS, *(re.escape(a) for a in _MONTH_ABBREVIATIONS)]) + ")"
+
+
+def _month_number(word: str) -> int | None:
+    return _MONTHS.index(word) + 1 if word in _MONTHS else _MONTH_ABBREVIATIONS.get(word)
 
 
 _MONTH_YEAR = _MONTH + r"(?:,? (?:of )?((?:19|20)\d\d))?(?![\w'’-])"  # "March", "March 2025", "March of 2025"
@@ -207,7 +213,7 @@ def _named_month(m: re.Match, today: dt.date):
     which = m.group(1).lower()
     if which in ("last", "this", "next") and m.string[: m.start()].endswith("the "):
         return None
-    month = _MONTHS.index(m.group(2)) + 1
+    month = _month_number(m.group(2))
     if m.group(3):
         year = int(m.group(3))
     else:  # "in March": the latest March begun by the asker's day; "next March": the one after that
@@ -220,13 +226,45 @@ def _named_month(m: re.Match, today: dt.date):
     return (start, today) if which == "since" else (start, end)
 
 
+_DAY_OF_MONTH = r"(\d{1,2})(?:st|nd|rd|th)?"
+_YEAR_AFTER = r"(?:,? ((?:19|20)\d\d))?(?![\w'’%-]|[.:]\d)"
+# Without its year a day is a time adjunct only after a preposition: "on July 1", not "the Jan. 6 rioters"
+# (an event's name) or "Theresa May 5".
+_DAY_PREPOSITION = r"(?:([Oo]n|[Bb]y|[Ss]ince|[Uu]ntil|[Bb]efore|[Aa]fter|[Ff]rom|[Tt]hrough) )?"
+
+
+@_rule(r"(?<![\w.])" + _DAY_PREPOSITION + _MONTH + " " + _DAY_OF_MONTH + _YEAR_AFTER, "named")
+def _named_day(m: re.Match, today: dt.date):
+    """ "on July 1", "by Oct. 14, 2025": that day, in the latest year it has been by the asker's day unless
+    a year is given."""
+    return _day(m.group(1), _month_number(m.group(2)), int(m.group(3)), m.group(4), today)
+
+
+@_rule(r"(?<![\w.])" + _DAY_PREPOSITION + _DAY_OF_MONTH + " " + _MONTH + _YEAR_AFTER, "named")
+def _named_day_first(m: re.Match, today: dt.date):
+    """ "on 1 February", "since 31 January 2026" """
+    return _day(m.group(1), _month_number(m.group(3)), int(m.group(2)), m.group(4), today)
+
+
+def _day(preposition: str | None, month: int, day: int, year: str | None, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    if year is None and preposition is None:
+        return None
+    if year is None:
+        year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+    try:
+        named = dt.date(int(year), month, day)
+    except ValueError:  # "Feb. 30": no such day
+        return None
+    return (named, today) if (preposition or "").lower() == "since" else (named, named)
+
+
 @_rule(r"\b([Ii]n|[Dd]uring|[Tt]hroughout|[Ss]ince) (?:(?:early|late|mid-?) ?)?((?:19|20)\d\d)(?![\w%'’-]|[-–/]\d|\.\d)", "named")
 def _named_year(m: re.Match, today: dt.date):
     start, end = _year(int(m.group(2)))
     return (start, today) if m.group(1).lower() == "since" else (start, end)
 
 
-@_rule(r"\b([Rr]ecent(?:ly)?|[Ll]ately|of late|these days)\b", "vague")
+@_rule(r"\b([Rr]ecent(?:ly)?|[Ll]ately|of late|these days|nowadays|[Cc]urrent(?:ly)?|right now|now|at (?:the moment|present)|this season)(?![\w-])", "vague")
 def _recent(m: re.Match, today: dt.date):
     return today - RECENT_DAYS * _DAY, today
 
@@ -246,8 +284,9 @@ def _found(question: str, today: dt.date) -> Iterator[_Found]:
     for pattern, resolve, kind in _RULES:
         for m in pattern.finditer(question):
             # Time words are written in lower case; "This Week", "Today" mid-sentence are names.
-            first = re.match(r"[A-Za-z]+", m.group(0)).group(0)
-            if first[0].isupper() and first not in _WEEKDAYS + _MONTHS and not sentence_first(question, m.start()):
+            first = re.match(r"[A-Za-z]+|\d+", m.group(0)).group(0)
+            if first[0].isupper() and first not in _WEEKDAYS + _MONTHS and _month_number(f"{first}.") is None \
+                    and not sentence_first(question, m.start()):
                 continue
             if (period := resolve(m, today)) is not None:
                 yield m, period, kind

@@ -48,6 +48,11 @@ def window(question: str, as_of: dt.date = TUESDAY):
         ("What happened in February?", D(2024, 2, 10), "in February", (D(2024, 2, 1), D(2024, 2, 29))),  # leap year
         ("What happened in March 2022?", TUESDAY, "in March 2022", (D(2022, 3, 1), D(2022, 3, 31))),
         ("What changed in the past two weeks?", TUESDAY, "in the past two weeks", (D(2026, 1, 20), TUESDAY)),
+        ("What did Trump call Japan on July 1?", TUESDAY, "on July 1", (D(2025, 7, 1), D(2025, 7, 1))),  # the latest July 1
+        ("What happened on 1 February?", TUESDAY, "on 1 February", (D(2026, 2, 1), D(2026, 2, 1))),
+        ("How many cases were there by Oct. 14, 2025?", TUESDAY, "by Oct. 14, 2025", (D(2025, 10, 14), D(2025, 10, 14))),
+        ("What happened since 31 January 2026?", TUESDAY, "since 31 January 2026", (D(2026, 1, 31), TUESDAY)),
+        ("What happened in Sept. 2022?", TUESDAY, "in Sept. 2022", (D(2022, 9, 1), D(2022, 9, 30))),
     ],
 )
 def test_each_expression_names_its_period(question, as_of, words, period):
@@ -74,6 +79,8 @@ def test_without_as_of_the_window_is_resolved_against_today():
         "Why was the 2014-15 flu season so deadly?",
         "Which horse was withdrawn before the 2026 Kentucky Derby began?",  # a name's year, not a time adjunct
         "Why do the markets close every Friday?",
+        "What did the Jan. 6 committee find?",  # a day without its year and without a preposition names an event
+        "How many died on Feb. 30?",  # no such day
     ],
 )
 def test_no_window_without_time_words(question):
@@ -85,6 +92,13 @@ def test_recently_is_vague_and_only_prefers():
     assert not found.explicit and found.published_before == TUESDAY and found.published_after < TUESDAY
     assert "preferring" in found.describe()
     assert within_window(found, None) is None  # no filter: a preference never excludes
+
+
+@pytest.mark.parametrize("question", ["Which state has the priciest gas right now?", "Are the fire systems currently working?",
+                                      "How many people has flu put in hospital this season?", "Who leads the zoo now?"])
+def test_now_and_currently_are_vague_like_recently(question):
+    found = window(question)
+    assert not found.explicit and found.published_before == TUESDAY
 
 
 def test_an_explicit_window_wins_over_a_vague_one():
