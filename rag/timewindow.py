@@ -264,7 +264,10 @@ def _named_year(m: re.Match, today: dt.date):
     return (start, today) if m.group(1).lower() == "since" else (start, end)
 
 
-@_rule(r"\b([Rr]ecent(?:ly)?|[Ll]ately|of late|these days|nowadays|[Cc]urrent(?:ly)?|right now|now|at (?:the moment|present)|this season)(?![\w-])", "vague")
+_VAGUE = r"[Rr]ecent(?:ly)?|[Ll]ately|of late|these days|nowadays|[Cc]urrent(?:ly)?|right now|now|at (?:the moment|present)|this season"
+
+
+@_rule(r"\b(" + _VAGUE + r")(?![\w-])", "vague")
 def _recent(m: re.Match, today: dt.date):
     return today - RECENT_DAYS * _DAY, today
 

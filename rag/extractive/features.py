@@ -114,8 +114,8 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         whole = q.form is Form.YESNO
         # "the European Broadcasting Union" repeats a question about the EBU, as "EBU" would
         spelled = _names_in(named, c.span) if any(t.is_title for t in words) else set()
-        repeats = [t.lower_ in question_words or t.lemma_.lower() in question_words or (t.is_upper and t.lower_ in initials) or t.i in spelled
-                   for t in words]
+        repeats = [t.lower_ in question_words or t.lemma_.lower() in question_words
+                   or (t.is_upper and t.lower_ in initials) or t.i in spelled for t in words]
         f["in_question"] = 0.0 if whole else _share(repeats)
         f["proximity"] = _proximity(e, c.span)
         f["clause_terms"] = _clause_terms(e, c.span)
