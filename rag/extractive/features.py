@@ -5,9 +5,10 @@
 Sentence-level: closeness in meaning, the question's names / nouns / verbs it uses, whether its names
 and dates are in the sentence itself, the passage's retrieval rank and place in its article.
 Candidate-level: how well the words around it (the noun it counts, the title it carries, its column)
-match the thing asked about; whether it fills the asked role of a verb that means what the question's
-verb means; how close it sits to the question's words; whether it repeats the question; whether other
-sentences and other sources give the same value. A yes/no question's candidates are whole sentences:
+match the thing asked about, in meaning and as WordNet's synonyms and kinds; whether it fills the asked
+role of a verb that means what the question's verb means (or is its synonym); how close it sits to the
+question's words; whether it repeats the question; whether other sentences and other sources give the
+same value. A yes/no question's candidates are whole sentences:
 whether one says no, or replies "yes" or "no" outright. The weights are fitted (`evals/fit.py`), not set here.
 """
 
@@ -26,6 +27,7 @@ from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
 from rag.meaning import Meaning
 from rag.names import Words, find_name, name_parts, other_names
 from rag.nlp import text_of
+from rag.wordnet import related
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
 FEATURES = (
@@ -52,6 +54,9 @@ FEATURES = (
     "predicate_noun",
     "role_agrees",
     "role_differs",
+    "focus_wordnet",
+    "predicate_wordnet",
+    "role_wordnet",
     "speaker",
     "in_question",
     "proximity",
@@ -107,6 +112,10 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         aligned = similarity >= ALIGNED_VERB and q.role is not None and role is not None
         f["role_agrees"] = similarity if aligned and role == q.role else 0.0
         f["role_differs"] = similarity if aligned and role != q.role else 0.0
+        # A paraphrase's words by WordNet: "assaults" for the attacks a figure counts, "slain" for "killed"
+        f["focus_wordnet"] = max((related(q.focus.lemma, t.lemma_.lower(), "n") for t in nouns), default=0.0) if q.focus else 0.0
+        f["predicate_wordnet"] = related(q.predicate.lemma, verb.lemma_.lower(), "v") if q.predicate and verb is not None else 0.0
+        f["role_wordnet"] = f["predicate_wordnet"] if role == q.role else 0.0
         f["speaker"] = float((verb is not None and verb.lemma_.lower() in SAY_VERBS and role == "subject") or _according_to(c.span))
         words = [t for t in c.span if t.is_alpha and not t.is_stop]
         # A yes/no question's candidates are whole sentences, meant to restate it: repeating its words

@@ -162,6 +162,9 @@ def _do_supported(doc: Doc) -> Doc:
             and (t.i + 1 == len(doc) or doc[t.i + 1].pos_ != "PROPN")
             and any(c.dep_ == "aux" and c.lemma_ == "do" and c.i < t.i for c in t.children)
             and any(c.dep_ == "nsubj" and c.i < t.i for c in t.children)
+            # a noun's own modifiers before it: the verb is elsewhere ("Did Smith present evidence?" read
+            # as "evidence" with "present" an adjective)
+            and not any(c.dep_ in ("amod", "det", "compound", "poss", "nummod") and c.i < t.i for c in t.children)
         ):
             t.pos_, t.tag_, t.lemma_ = "VERB", "VB", t.lower_
     return doc

@@ -28,6 +28,17 @@ def test_a_figure_is_tied_to_the_noun_it_counts(answerer):
     assert found["31"].features["focus_exact"] == 1.0 and found["17"].features["focus_exact"] == 0.0
 
 
+def test_a_figure_counting_a_synonym_or_kind_of_the_asked_noun_is_tied_to_it(answerer):
+    found = ranked(answerer, "How many assaults were recorded?", "There were 254 attacks in the province, and 400 deaths.")
+    assert found["254"].features["focus_wordnet"] == 0.5 and found["400"].features["focus_wordnet"] == 0.0
+    assert found["254"].features["focus_exact"] == 0.0  # not the asked word itself
+
+
+def test_the_asked_verb_in_other_words_is_aligned_by_wordnet(answerer):
+    found = ranked(answerer, "Who seized the ship?", "Rebels captured the ship on Sunday, the navy said.")
+    assert found["Rebels"].features["predicate_wordnet"] == 1.0 and found["Rebels"].features["role_wordnet"] == 1.0
+
+
 def test_a_candidate_that_repeats_the_question_is_marked_so(answerer):
     found = ranked(answerer, "Which company recalled the cars?", "Toyota recalled the cars after a fault in the brakes.")
     assert found["cars"].features["in_question"] == 1.0 and found["Toyota"].features["in_question"] == 0.0

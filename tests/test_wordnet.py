@@ -1,0 +1,31 @@
+"""WordNet read in place: synonyms and kinds, for the words a paraphrase swaps."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.wordnet import related, senses
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "pos", "expected"),
+    [
+        ("seize", "capture", "v", 1.0),  # share a sense
+        ("rebel", "insurgent", "n", 1.0),
+        ("assault", "attack", "n", 0.5),  # an assault is a kind of attack
+        ("attack", "assault", "n", 0.5),  # either way round
+        ("slay", "kill", "v", 0.5),
+        ("civilian", "fighter", "n", 0.0),
+        ("attack", "attack", "n", 0.0),  # the same word is no paraphrase (exact matches are other features)
+        ("zymurgy", "qwertyuiop", "n", 0.0),  # a word WordNet lacks
+        ("new york", "city", "n", 0.5),  # a lemma of several words
+    ],
+)
+def test_synonyms_and_kinds(a, b, pos, expected):
+    assert related(a, b, pos) == expected
+
+
+def test_a_word_has_its_senses_and_parts_of_speech_are_apart():
+    assert len(senses("attack", "n")) > 1 and len(senses("attack", "v")) > 1
+    assert senses("attack", "n").isdisjoint(senses("attack", "v"))
+    assert senses("", "n") == frozenset() and senses("aaaaaa", "v") == frozenset()
