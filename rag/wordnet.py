@@ -78,6 +78,7 @@ def _hypernyms(offset: bytes, pos: Pos) -> frozenset[bytes]:
     return frozenset(p[1] for p in pointers if p[0] in _HYPERNYM and p[2].decode() == pos)
 
 
+@functools.lru_cache(maxsize=65536)  # a question's words meet the same passage words candidate after candidate
 def related(a: str, b: str, pos: Pos) -> float:
     """1.0 when two different words share a sense, 0.5 when a sense of one is directly a kind of a sense of
     the other, else 0.0 (also for a word WordNet lacks)."""
