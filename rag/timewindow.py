@@ -1,6 +1,6 @@
-"""Time in questions: "this week", "on Saturday", "last month", "in 2025", "recently" resolved against the
-asker's day (the question's `as_of`, else today) into a `DateWindow`, and the publication dates an article
-about that time can carry.
+"""Time in questions: "this week", "on Saturday", "last month", "on July 1", "in 2025", "recently" resolved
+against the asker's day (the question's `as_of`, else today) into a `DateWindow`, and the publication dates
+an article about that time can carry.
 
     w = find_window("How many flights were cancelled this week?", dt.date(2026, 2, 3))
     w.start, w.end, w.explicit        # 2 Feb 2026, 8 Feb 2026 (Monday to Sunday), True
@@ -27,7 +27,8 @@ From the period a question names to the dates its news is published:
 Checked on the archive dev split: every article a question with time words was written from falls in
 its window; a lag after named periods would have cut 15 of them, opening on the period's first day the
 preview of "this week's" forum that one question's answer was read from.
-A vague word ("recently") prefers what was published in the RECENT_DAYS before the asker's day.
+A vague word ("recently", "now", "currently", "this season") prefers what was published in the RECENT_DAYS
+before the asker's day.
 """
 
 from __future__ import annotations
