@@ -9,8 +9,9 @@ right when its text holds one of the question's answers (for yes/no: when its se
    candidate with each label is to be right than the key's candidates on average (a smoothed log lift);
 2. the ranker: a conditional logit over each question's candidates (which of them is right, not how
    likely each is on its own), its regularisation chosen by 5-fold cross-validation with questions
-   grouped by article; its out-of-fold best scores calibrated into the probability that the answer is
-   right (Platt scaling), so the weights file's probabilities mean that;
+   grouped by article (the strength under which the right candidates are likeliest out of fold); its
+   out-of-fold best scores calibrated into the probability that the answer is right (Platt scaling), so
+   the weights file's probabilities mean that;
 3. the refusal threshold: the one that gets the most dev questions right (answerable ones answered
    right in the lead and cited, unanswerable ones refused), averaged over its neighbours so that it keeps
    away from the edge of the best range, judged on out-of-fold probabilities through the same composer
@@ -242,18 +243,36 @@ def _commit() -> str:
         return "unknown"
 
 
+def held_out_likelihood(cases: list[Case], scores: list[np.ndarray]) -> float:
+    """The mean log-probability the ranker gives the right candidates of questions it did not see (those
+    that have one): what the ranker is fitted to maximise, judged out of fold."""
+    total, n = 0.0, 0
+    for case, s in zip(cases, scores, strict=True):
+        right = np.array(case.labels, dtype=bool)
+        if len(s) and right.any():
+            p = np.exp(s - s.max())
+            total += float(np.log(p[right].sum() / p.sum()))
+            n += 1
+    return total / max(n, 1)
+
+
 def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, log=print) -> Weights:
     tried = {}
     for strength in STRENGTHS:
         scores = out_of_fold(cases, strength)
+        likelihood = held_out_likelihood(cases, scores)
         # calibrated on how the uncalibrated best answers fared, then judged again as calibrated
         judged = [(float(max(s)), right) for s, (_, right, _) in zip(scores, outcomes(cases, scores, answerer), strict=True) if len(s)]
         scale, shift = calibrate([score for score, _ in judged], [right for _, right in judged])
         results = outcomes(cases, scores, answerer, scale, shift)
         threshold, right = best_threshold(results)
-        tried[strength] = (right, threshold, scale, shift, summary(results, threshold))
-        log(f"L2 {strength}: threshold {threshold:.4f}, {right} of {len(results)} questions right: {tried[strength][4]}")
-    strength = max(STRENGTHS, key=lambda k: (tried[k][0], k))
+        tried[strength] = (likelihood, threshold, scale, shift, summary(results, threshold) | {"questions_right": right})
+        log(f"L2 {strength}: held-out log-likelihood {likelihood:.4f}, threshold {threshold:.4f}, {right} of {len(results)} "
+            f"questions right: {tried[strength][4]}")
+    # The strength is chosen by the ranker's own objective out of fold. The count of questions right moves
+    # by a few with the assignment of articles to folds (and with the embedded HNSW index's neighbours,
+    # which differ a little between processes), as much as the strengths differ; the likelihood does not.
+    strength = max(STRENGTHS, key=lambda k: tried[k][0])
     _, threshold, scale, shift, scores = tried[strength]
     prior = fit_prior(cases)
     x, y, groups = matrix(cases, prior)
@@ -274,6 +293,7 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
             "fitted_on": dt.date.today().isoformat(),
             "ranker": "conditional logit over each question's candidates, scores calibrated (Platt) on out-of-fold best scores",
             "l2_strength": strength,
+            "held_out_log_likelihood": round(tried[strength][0], 4),
             "calibration": {"scale": round(scale, 6), "shift": round(shift, 6)},
             "cross_validated_on_dev": scores,
         },

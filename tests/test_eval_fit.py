@@ -119,3 +119,11 @@ def test_a_fit_on_labelled_questions_writes_weights_the_answerer_loads(answerer,
 def test_the_test_split_is_never_fitted_on(tmp_path):
     with pytest.raises(SystemExit):
         fit.main(["--questions", str(Path("evals/archive/test.jsonl")), "--index", str(tmp_path)])
+
+
+def test_the_regularisation_is_judged_by_how_likely_it_makes_unseen_right_candidates():
+    cases = [SimpleNamespace(labels=[True, False]), SimpleNamespace(labels=[False, False])]  # the second has no right one
+    sure = fit.held_out_likelihood(cases, [np.array([3.0, 0.0]), np.array([1.0, 0.0])])
+    unsure = fit.held_out_likelihood(cases, [np.array([0.5, 0.0]), np.array([1.0, 0.0])])
+    wrong = fit.held_out_likelihood(cases, [np.array([0.0, 3.0]), np.array([1.0, 0.0])])
+    assert sure > unsure > wrong and abs(unsure - np.log(np.exp(0.5) / (np.exp(0.5) + 1))) < 1e-9
