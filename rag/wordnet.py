@@ -36,10 +36,11 @@ def _mapped(name: str) -> mmap.mmap:
         return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
-def _line(mapped: mmap.mmap, key: bytes, of=lambda word: word) -> bytes | None:
-    """The line whose first field is `key`, by binary search: the files are sorted on it. The licence
-    header's lines start with spaces and sort first. The package's copies have Windows line ends, so the
-    byte offsets the data's own pointers give are off by a byte a line: synsets are found the same way."""
+def _line(mapped: mmap.mmap, key: bytes) -> bytes | None:
+    """The line whose first field is `key`, by binary search: the files are sorted on it (a lemma, or a
+    synset's zero-padded offset). The licence header's lines start with spaces and sort first. The
+    package's copies have Windows line ends, so the byte offsets the data's own pointers give are off by a
+    byte a line: synsets are looked up by their offset as a key, like lemmas."""
     lo, hi = 0, len(mapped)
     while lo < hi:
         mid = (lo + hi) // 2
@@ -47,9 +48,9 @@ def _line(mapped: mmap.mmap, key: bytes, of=lambda word: word) -> bytes | None:
         end = mapped.find(b"\n", start)
         end = len(mapped) if end < 0 else end
         first = mapped[start:end].split(b" ", 1)[0]
-        if not first or of(first) < key:
+        if not first or first < key:
             lo = end + 1
-        elif of(first) > key:
+        elif first > key:
             hi = start
         else:
             return mapped[start:end]
