@@ -77,9 +77,12 @@ def test_them_after_an_answer_naming_several_people_is_those_people():
     assert condense("Which of them spoke to reporters?", history) == "Which of Peter Wallace and Susan Reed spoke to reporters?"
 
 
-def test_a_follow_up_naming_nothing_is_searched_with_the_names_asked_about_before():
+def test_a_follow_up_naming_nothing_is_searched_with_the_words_asked_before():
     history = turn("How much was a ticket to the 2024 Met Gala?", "The average ticket price was $75,000 [1].")
-    assert standalone("How many people attended?", history) == ("How many people attended?", "How many people attended? the 2024 Met Gala")
+    attended = "How many people attended?"
+    assert standalone(attended, history) == (attended, f"{attended} ticket 2024 Met Gala")
+    chart = turn("Which app tops the all-time download chart?", "Facebook [1].")
+    assert standalone("Which one is runner-up?", chart).query == "Which one is runner-up? app tops time download chart"
     named = "How many people attended the 2024 Met Gala?"  # it names its own subject
     assert standalone(named, history) == (named, named)
     assert standalone("How many people attended?", []).query == "How many people attended?"
