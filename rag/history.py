@@ -79,11 +79,11 @@ def _context(question: str, previous: str) -> str:
     nlp = load_nlp()
     if any(e.label_ in _THING_LABELS | {"PERSON"} for e in entities(parse(nlp, question))):
         return ""
-    asked = Words.of(question)
-    names = [e.text for e in entities(parse(nlp, previous)) if e.label_ in _THING_LABELS | {"PERSON"}]
+    asked, before = Words.of(question), parse(nlp, previous)
+    names = [e.text for e in entities(before) if e.label_ in _THING_LABELS | {"PERSON"}]
     if names and all(find_name(n, asked) for n in names):
         return ""  # it names what the question before asked about: it stands alone
-    words = [t.text for t in parse(nlp, previous) if not (t.is_stop or t.is_punct or t.is_space) and t.lower_ not in WH_WORDS]
+    words = [t.text for t in before if not (t.is_stop or t.is_punct or t.is_space) and t.lower_ not in WH_WORDS]
     return " ".join(dict.fromkeys(w for w in words if fold(w) not in asked.vocabulary))
 
 

@@ -43,6 +43,34 @@ def parse(nlp: Language, text: str) -> Doc:
     return _parse(nlp, text)
 
 
+@functools.lru_cache(maxsize=256)
+def parse_question(nlp: Language, text: str) -> Doc:
+    """A question's parse with its entities, its bare verb after "did"/"does" tagged a verb whatever the
+    tagger said ("When did the insurgency start?", "How long did the shutdown last?"): do-support comes only
+    before a bare verb, which never ends in "-ing" and is never the first word of a name ("does chef James
+    Rigato name …"). What the question asks and how a refusal words it both read this parse. A retagged
+    question is a copy: `parse` shares its Doc with every other reader of the same text."""
+    doc = with_entities(parse(nlp, text))
+    verbs = [
+        t.i
+        for t in doc
+        if t.pos_ in ("NOUN", "ADJ", "PROPN")
+        and not t.lower_.endswith("ing")
+        and (t.i + 1 == len(doc) or doc[t.i + 1].pos_ != "PROPN")
+        and any(c.dep_ == "aux" and c.lemma_ == "do" and c.i < t.i for c in t.children)
+        and any(c.dep_ == "nsubj" and c.i < t.i for c in t.children)
+        # a noun's own modifiers before it: the verb is elsewhere ("Did Smith present evidence?" read
+        # as "evidence" with "present" an adjective)
+        and not any(c.dep_ in ("amod", "det", "compound", "poss", "nummod") and c.i < t.i for c in t.children)
+    ]
+    if not verbs:
+        return doc
+    doc = doc.copy()
+    for i in verbs:
+        doc[i].pos_, doc[i].tag_, doc[i].lemma_ = "VERB", "VB", doc[i].lower_
+    return doc
+
+
 def parse_all(nlp: Language, texts: list[str]) -> list[Doc]:
     """`parse` with the entities, uncached and batched (a quarter faster, same annotations as `parse` and
     `with_entities`): what ingest stores for each chunk (rag.analysis)."""

@@ -21,7 +21,7 @@ from spacy.language import Language
 from rag.language import addressed_in, addresses_a_model, embedded_question, overlaps
 from rag.models import Answer, Citation, Passage, ScoredChunk
 from rag.names import Words, find_name, fold, same_name_word, word_matches, word_set
-from rag.nlp import entities, parse
+from rag.nlp import entities, parse, parse_question
 from rag.normalise import CODE, date_keys, find_dates, numbers, without_dates
 
 REFUSAL_PREFIX = "The sources I have don't say"
@@ -72,7 +72,7 @@ def split_claims(text: str) -> list[Claim]:
 
 def refuse(question: str, passages: list[ScoredChunk], nlp: Language, backend: str = "extractive") -> Answer:
     """The refusal for `question`, worded from the question itself."""
-    what = embedded_question(parse(nlp, question))
+    what = embedded_question(parse_question(nlp, question))
     return refusal(question, passages, what).model_copy(update={"backend": backend})
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from rag.nlp import entities, load_nlp, parse, sentence_spans, with_entities
+from rag.language import embedded_question
+from rag.nlp import entities, load_nlp, parse, parse_question, sentence_spans, with_entities
 
 NAQVI = (
     "Interior Minister Mohsin Naqvi blamed neighboring India for the attacks in Balochistan on Saturday. "
@@ -54,3 +55,11 @@ def test_a_cached_parse_keeps_no_token_vectors():
 def test_a_text_without_names_gets_no_entities():
     doc = with_entities(parse(load_nlp(), "nothing to see here, it was quiet."))
     assert doc.has_annotation("ENT_IOB") and doc.ents == ()
+
+
+def test_a_question_s_bare_verb_after_did_is_a_verb_and_the_shared_parse_is_left_as_parsed():
+    nlp = load_nlp()
+    question = "How long does the IMF program run?"
+    assert parse_question(nlp, question)[-2].pos_ == "VERB"
+    assert parse(nlp, question)[-2].pos_ == "NOUN"  # what the tagger says, for every other reader of the text
+    assert embedded_question(parse_question(nlp, question)) == "how long the IMF program runs"

@@ -35,7 +35,7 @@ from rag.language import (
 )
 from rag.meaning import Meaning
 from rag.names import name_parts
-from rag.nlp import parse, with_entities
+from rag.nlp import parse_question
 from rag.normalise import CODE, day_of_year, find_dates, numbers, without_dates
 
 _NON_NAME_LABELS = {"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"}
@@ -98,7 +98,7 @@ class Question:
 
 
 def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = None) -> Question:
-    doc = _do_supported(with_entities(parse(nlp, text)))
+    doc = parse_question(nlp, text)
     words = [t for t in doc if not t.is_punct and not t.is_space]
     wh = next((t for t in words if t.lower_ in WH_WORDS), None)
     form, key, focus = _form(doc, words, wh)
@@ -148,26 +148,6 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
         numbers=_quantities(doc),
         codes=tuple(m.group(0) for m in CODE.finditer(text) if not m.group(0).isdigit()),
     )
-
-
-def _do_supported(doc: Doc) -> Doc:
-    """The tagger reads the bare verb of a question as a noun or adjective ("When did the insurgency
-    start?", "How long did the shutdown last?"). A word that "did"/"does" supports, with its subject
-    before it, is that verb: do-support comes only before a bare verb, which never ends in "-ing" and is
-    never the first word of a name ("does chef James Rigato name …")."""
-    for t in doc:
-        if (
-            t.pos_ in ("NOUN", "ADJ", "PROPN")
-            and not t.lower_.endswith("ing")
-            and (t.i + 1 == len(doc) or doc[t.i + 1].pos_ != "PROPN")
-            and any(c.dep_ == "aux" and c.lemma_ == "do" and c.i < t.i for c in t.children)
-            and any(c.dep_ == "nsubj" and c.i < t.i for c in t.children)
-            # a noun's own modifiers before it: the verb is elsewhere ("Did Smith present evidence?" read
-            # as "evidence" with "present" an adjective)
-            and not any(c.dep_ in ("amod", "det", "compound", "poss", "nummod") and c.i < t.i for c in t.children)
-        ):
-            t.pos_, t.tag_, t.lemma_ = "VERB", "VB", t.lower_
-    return doc
 
 
 def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, Token | None]:
