@@ -40,6 +40,7 @@ from rag.settings import Settings
 logger = logging.getLogger("rag.store")
 
 SCHEMA_VERSION = 1
+READ_RETRIES = 3  # a query racing an ingest's delete is asked again this many times
 NO_DATE = -1  # Chroma metadata cannot hold None; sources without a date never pass a date filter
 
 
@@ -278,11 +279,23 @@ class VectorStore:
         """(chunk_id, cosine similarity) of the k nearest chunks that pass the filters."""
         # Straight to the collection, asking for distances only: ChromaVectorStore.query also fetches and
         # parses every hit's node JSON, which we never use (the docstore holds the text); 4x the CPU.
-        result = self._guard(
-            lambda: self.collection.query(
+        def ask():
+            return self.collection.query(
                 query_embeddings=[embedding.tolist()], n_results=k, where=_chroma_where(filters), include=["distances"]
             )
-        )
+
+        for attempt in range(READ_RETRIES + 1):
+            try:
+                result = self._guard(ask)
+                break
+            except Exception as exc:
+                # A query that meets a chunk an ingest is deleting at that moment fails on a Chroma server
+                # ("Error finding id": the vector index still lists an id the record store has dropped).
+                # A read can simply run again; the next one sees the index after the delete.
+                if attempt == READ_RETRIES or not _raced_a_delete(exc):
+                    raise
+                logger.info("Chroma query met a chunk being deleted; asking again")
+                time.sleep(0.02 * (attempt + 1))
         return [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)]
 
     def _guard(self, call, write: bool = False):
@@ -308,6 +321,10 @@ class VectorStore:
                 logger.info("Chroma call failed: %s", exc)
                 raise StoreUnavailable(UNREACHABLE) from None
             raise
+
+
+def _raced_a_delete(exc: Exception) -> bool:
+    return "error finding id" in str(exc).lower()
 
 
 def _chroma_where(filters: Filters | None) -> dict | None:

@@ -1,10 +1,13 @@
 """The same behaviour against a real `chroma run` server on loopback, and clear errors without one."""
 
+import numpy as np
 import pytest
 
 from rag.errors import IndexMismatch, StoreUnavailable
+from rag.models import Chunk
 from rag.pipeline import Pipeline
 from rag.settings import Settings
+from rag.store import VectorStore
 from tests.chroma_server import free_port, start_chroma, stop
 
 pytestmark = pytest.mark.server
@@ -56,3 +59,27 @@ def test_a_server_down_at_start_up_is_used_once_it_comes(tmp_path, sources_copy)
         assert pipeline.ready()["ok"] is True
     finally:
         stop(proc)
+
+
+def test_a_query_that_meets_a_chunk_being_deleted_is_asked_again(chroma_server, tmp_path):
+    # Under a re-ingest, the server's vector index can still list an id its record store has just
+    # dropped, and the query fails with "Error finding id" (1 ask in ~1,500 under test_load). Here the
+    # server raises that very error, by being asked for a deleted id, on the first attempt.
+    store = VectorStore(Settings(index_dir=tmp_path, chroma_url=chroma_server, collection="delete-race"))
+    chunks = [Chunk(chunk_id=f"c{i}", source_id="s", text=f"text {i}", start=0, end=6) for i in range(3)]
+    vectors = np.eye(3, 384, dtype=np.float32)
+    store.add(chunks, vectors)
+    store.delete(["c2"])
+    real_query, calls = store.collection.query, []
+
+    def racing_query(**kwargs):
+        calls.append(kwargs)
+        return real_query(**kwargs, ids=["c2"]) if len(calls) == 1 else real_query(**kwargs)
+
+    store.collection.query = racing_query
+    assert [chunk_id for chunk_id, _ in store.query(vectors[0], 2, None)] == ["c0", "c1"]
+    assert len(calls) == 2
+
+    store.collection.query = lambda **kwargs: real_query(**kwargs, ids=["c2"])  # the id stays gone
+    with pytest.raises(Exception, match="Error finding id"):
+        store.query(vectors[0], 2, None)
