@@ -150,6 +150,10 @@ def _dates_and_numbers_ok(body: str, published, allowed_dates: set[str], allowed
     return numbers(without_dates(CODE.sub(" ", body), published)) <= allowed_numbers
 
 
+def _codes(text: str) -> set[str]:
+    return {code.lower().replace("-", "") for code in CODE.findall(text)}
+
+
 def _names_ok(body: str, cited: list[Citation], passages: list[ScoredChunk], question: str, nlp: Language) -> bool:
     # Names may also come from the cited sources' titles and outlets, and from the question when the cited
     # passage mentions them too ("Pakistan blamed India" citing a passage about Pakistan).
@@ -157,8 +161,11 @@ def _names_ok(body: str, cited: list[Citation], passages: list[ScoredChunk], que
     cited_chunks = [
         p.chunk for p in passages if any(p.chunk.source_id == c.source_id and p.chunk.start <= c.start < p.chunk.end for c in cited)
     ]
-    support |= word_set(question) & word_set(" ".join(chunk.text for chunk in cited_chunks))
-    if any(code.lower() not in support for code in CODE.findall(body)):
+    cited_text = " ".join(chunk.text for chunk in cited_chunks)
+    support |= word_set(question) & word_set(cited_text)
+    # A code is matched whole ("COVID-19", "F-35"): the word set splits it at its hyphen.
+    codes = _codes(" ".join(f"{c.quote} {c.title}" for c in cited)) | (_codes(question) & _codes(cited_text))
+    if not _codes(body) <= codes:
         return False
     unquoted = _QUOTE.sub(" ", body)  # quotations were already checked word for word
     if not re.search(r"[A-Z]", unquoted):

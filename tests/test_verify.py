@@ -13,7 +13,8 @@ from rag.verify import REFUSAL_PREFIX, check_answer, refusal, split_claims
 TEXT = (
     "On Saturday, fighters killed 31 civilians and 17 security personnel in coordinated attacks across Balochistan. "
     "Within hours of the attacks, Interior Minister Mohsin Naqvi blamed neighboring India. "
-    "According to the State Bank of Pakistan, the country received only $808m FDI during the first half of FY26."
+    "According to the State Bank of Pakistan, the country received only $808m FDI during the first half of FY26. "
+    "The air force grounded 12 F-16 jets."
 )
 PUBLISHED = dt.date(2026, 2, 2)
 
@@ -110,6 +111,13 @@ def test_scaled_numbers_and_codes_are_compared_as_values(nlp, passages):
     assert check_answer(answer("808 million dollars in FY26 [1].", cite(1, FDI), question=question), passages, nlp=nlp).answerable
     assert not check_answer(answer("$808m in FY25 [1].", cite(1, FDI), question=question), passages, nlp=nlp).answerable
     assert not check_answer(answer("$808bn in FY26 [1].", cite(1, FDI), question=question), passages, nlp=nlp).answerable
+
+
+def test_a_hyphenated_code_is_matched_whole(nlp, passages):
+    # The word set of the quote splits "F-16" into "f" and "16"; the code itself must still count.
+    jets = "The air force grounded 12 F-16 jets."
+    assert check_answer(answer("12 F-16 jets [1].", cite(1, jets)), passages, nlp=nlp).answerable
+    assert not check_answer(answer("12 F-35 jets [1].", cite(1, jets)), passages, nlp=nlp).answerable
 
 
 def test_a_quotation_must_be_verbatim(nlp, passages):
