@@ -8,6 +8,7 @@ source itself defines. Never a near spelling: "China" must not match "India", no
 Matching works on plain words (no parse), so a whole article can be searched for a name cheaply.
 
     other_names("Delhi") == ("India", "New Delhi", "Indian", ...)   # a country's names, from countryinfo
+    other_names("Britain") == ("United Kingdom", "UK", ...)          # and WordNet's, for places and bodies
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from spacy.tokens import Token
+
+from rag import wordnet
 
 _CONNECTORS = {"of", "for", "and", "the", "on", "in", "to", "&", "de", "du", "la", "al", "el", "von", "van"}
 # Titles and honorifics that precede a name without being part of it.
@@ -127,11 +130,13 @@ def name_parts(name: str) -> tuple[str, ...]:
 
 
 def other_names(name: str) -> tuple[str, ...]:
-    """The other names of the country `name` stands for, when it names one: the country, its capital (news
-    names a government by its seat: "Delhi rejected the charge"), its nationality adjective ("British" for
-    the United Kingdom, which no ending rule finds) and its longer official names. Empty for anything else.
-    A name that two countries answer to is taken for the more populous one's."""
-    return tuple(other for other in _country_names().get(name_parts(name), ()) if other != name)
+    """The other names of what `name` stands for. For a country: the country, its capital (news names a
+    government by its seat: "Delhi rejected the charge"), its nationality adjective ("British" for the
+    United Kingdom, which no ending rule finds) and its longer official names; a name that two countries
+    answer to is taken for the more populous one's. For any place or body WordNet knows, the names it gives
+    the same thing ("Britain": "UK"; "Department of Defense": "DoD"). Empty for anything else."""
+    countries = _country_names().get(name_parts(name), ())
+    return tuple(other for other in dict.fromkeys((*countries, *wordnet.other_names(name))) if other != name)
 
 
 @functools.lru_cache(maxsize=1)

@@ -20,6 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 Pos = Literal["n", "v"]
 _FILES = {"n": "noun", "v": "verb"}
 _HYPERNYM = (b"@", b"@i")  # "is a kind of", "is an instance of"
@@ -60,12 +62,67 @@ def _line(mapped: mmap.mmap, key: bytes) -> bytes | None:
 @functools.lru_cache(maxsize=65536)
 def senses(lemma: str, pos: Pos) -> frozenset[bytes]:
     """The synsets (their 8-digit offsets) of `lemma`, empty for a word WordNet lacks."""
+    return frozenset(_ranked_senses(lemma, pos))
+
+
+def _ranked_senses(lemma: str, pos: Pos) -> tuple[bytes, ...]:
+    """The synsets of `lemma`, most frequent sense first (the index lists them in that order)."""
+    if not lemma.isascii() or not lemma.strip():
+        return ()
     line = _line(_mapped(f"index.{_FILES[pos]}"), lemma.lower().replace(" ", "_").encode("utf-8"))
     if line is None:
-        return frozenset()
+        return ()
     fields = line.split()
     n_senses, n_pointers = int(fields[2]), int(fields[3])
-    return frozenset(fields[6 + n_pointers : 6 + n_pointers + n_senses])
+    return tuple(fields[6 + n_pointers : 6 + n_pointers + n_senses])
+
+
+def _synset(offset: bytes, pos: Pos) -> tuple[int, list[str]]:
+    """A synset's lexicographer file (18 holds people) and its words."""
+    line = _line(_mapped(f"data.{_FILES[pos]}"), offset)
+    if line is None:
+        return -1, []
+    fields = line.split(b" | ", 1)[0].split()
+    return int(fields[1]), [fields[4 + 2 * i].decode("utf-8").replace("_", " ") for i in range(int(fields[3], 16))]
+
+
+_PEOPLE = 18
+_CONNECTORS = {"of", "the", "and", "de"}
+
+
+@functools.lru_cache(maxsize=4096)
+def other_names(name: str) -> tuple[str, ...]:
+    """The names WordNet gives the same place or body as the proper name `name`, in the most frequent sense
+    written exactly so: "Britain" -> "United Kingdom", "UK", "Great Britain"...; "NATO" -> "North
+    Atlantic Treaty Organization". Only names: descriptions ("capital of France") and names that are also
+    common words ("Defense" for the Department of Defense) are no mention of the thing. People are left
+    to the surname rules (WordNet's "Ford" is a person before it is a company)."""
+    for offset in _ranked_senses(name, "n"):
+        lexicon, words = _synset(offset, "n")
+        if name in words:
+            if lexicon == _PEOPLE:
+                return ()
+            return tuple(w for w in words if w != name and _a_name(w))
+    return ()
+
+
+def _a_name(words: str) -> bool:
+    parts = words.split()
+    if not all(p[:1].isupper() or p[:1].isdigit() or p in _CONNECTORS for p in parts):
+        return False
+    named = [p for p in parts if p not in _CONNECTORS]
+    return len(named) > 1 or not _common_word(named[0]) if named else False
+
+
+def _common_word(word: str) -> bool:
+    """Whether some sense of `word` is written in lower case: a common noun, not only a name. Names are
+    matched without regard to case, so a short code that spells a little word ("IN", "OR", "HI" for
+    US states) is one too."""
+    if word.isupper():
+        return len(word) <= 2 and word.lower() in STOP_WORDS
+    forms = {word, word[:-1]} if word.endswith("s") else {word}  # "States": the plural of a common noun
+    return any(form.lower() in _synset(offset, "n")[1] for form in forms for offset in _ranked_senses(form, "n"))
+
 
 
 @functools.lru_cache(maxsize=65536)

@@ -72,6 +72,16 @@ def test_a_country_goes_by_its_capital_its_adjective_and_its_initials():
     assert "United States" in other_names("Washington") and "United States" in other_names("U.S.")
     assert "United Kingdom" in other_names("British") and "United Kingdom" in other_names("UK")
     assert "China" in other_names("Chinese")  # Hong Kong's people are Chinese too; the name goes to the larger
-    # only countries: a city that is no capital, a province and a near spelling stand for nothing else
-    assert other_names("Quetta") == other_names("Balochistan") == other_names("Indiana") == ()
+    # a city that is no capital and a province WordNet does not know stand for nothing else
+    assert other_names("Quetta") == other_names("Balochistan") == ()
     assert "India" not in other_names("Beijing")
+
+
+def test_a_place_or_body_goes_by_the_names_wordnet_gives_it():
+    assert {"United Kingdom", "UK", "Great Britain"} <= set(other_names("Britain"))
+    assert "DoD" in other_names("Department of Defense") and "Hamas" in other_names("Islamic Resistance Movement")
+    # a US state's code that spells a little word would match that word anywhere
+    assert other_names("Indiana") == ("Hoosier State",) and "OR" not in other_names("Oregon")
+    # never a description, a common word, or a person standing for a company
+    assert "capital of France" not in other_names("Paris") and other_names("Ford") == ()
+    assert "Defense" not in other_names("Department of Defense")

@@ -173,9 +173,31 @@ def _lead(q: Question, c: Candidate) -> str:
         text = _noun_phrase(c.span, sentence)  # "Who is the interior minister?": the name with its title
     else:
         text = _clause(c.span, sentence) or _noun_phrase(c.span, sentence)
+    text = _balanced(text, sentence.text)
     if c.date_note:
         text = text.replace(c.span.text, f"{c.span.text} ({c.date_note})", 1)
     return text[:1].upper() + text[1:]
+
+
+_PAIRS = (("(", ")"), ("[", "]"), ("“", "”"), ("‘", "’"))
+
+
+def _balanced(text: str, sentence: str) -> str:
+    """A lead whose span opened a bracket or quotation and stopped inside it: closed where the sentence
+    closes it a few words on ("40 degrees Celsius (104 Fahrenheit)"), else without the opening mark (the
+    words after it may be the answer; the quote that follows shows how the source wrote them)."""
+    at = sentence.find(text)
+    for opening, closing in _PAIRS:
+        if text.count(opening) <= text.count(closing) or (opening == "‘" and "’" in text):  # ’ is also an apostrophe
+            continue
+        rest = sentence[at + len(text) :] if at >= 0 else ""
+        end = rest.find(closing)
+        if 0 <= end and len(rest[:end].split()) <= 3 and opening not in rest[:end]:
+            text += rest[: end + 1]
+        else:
+            cut = text.rfind(opening)
+            text = text[:cut] + text[cut + 1 :]
+    return text
 
 
 def _row_lead(c: Candidate) -> str:

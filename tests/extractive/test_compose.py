@@ -112,3 +112,16 @@ def test_a_question_for_someones_job_is_answered_with_the_phrase_describing_them
     text = "Ana Ruiz, a research fellow at the Lisbon Institute, said the talks had stalled."
     a = answer(answerer, "What is Ana Ruiz's job?", [passage(text)])
     assert lead(a) == "Ana Ruiz, a research fellow at the Lisbon Institute"
+
+
+@pytest.mark.parametrize(
+    "question, text",
+    [
+        ("What temperature did the city reach?", "The city reached 40 degrees Celsius (104 Fahrenheit) on Tuesday."),
+        ("What did the company call its event?", "On Tuesday the company held its autumn “event” and unveiled new phones."),
+    ],
+)
+def test_a_lead_never_leaves_a_bracket_or_quotation_open(answerer, question, text):
+    shown = lead(answer(answerer, question, [passage(text)]))
+    for opening, closing in (("(", ")"), ("“", "”")):
+        assert shown.count(opening) == shown.count(closing), shown

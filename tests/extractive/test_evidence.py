@@ -41,6 +41,12 @@ def test_a_country_asked_by_its_capital_is_found_by_its_name_a_step_away(answere
     assert evidence(answerer, "When did Tokyo reject the allegations?", [passage("India rejected the allegations on Sunday.")]) == {}
 
 
+def test_a_place_asked_by_another_of_its_names_is_found_a_step_away(answerer):
+    text = "Temperatures in the UK breached 40 degrees Celsius for the first time."
+    assert evidence(answerer, "What temperature mark did Britain top?", [passage(text)])[text].names_away == 0.5
+    assert evidence(answerer, "What temperature mark did Ireland top?", [passage(text)]) == {}
+
+
 def test_an_acronym_the_article_defines_stands_for_the_name(answerer):
     chunk = "The PIPS counted 254 attacks last year."
     p = passage(chunk, aliases={"PIPS": "Pakistan Institute for Peace Studies"})
