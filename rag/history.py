@@ -8,9 +8,13 @@
 A person pronoun ("he", "his") takes the first person named in the previous answer's short answer, else
 in the previous question (that one first when the answer itself said "he" before naming anyone); "it"/"they"
 take the first named organisation, place or thing the same way, never a word of a person's name; "them"
-after an answer naming several people is those people. A pronoun never stands for a name its own question
+after an answer naming several people is those people; the name opening the answer to a "Who …?" question
+is a person even when the tagger does not say so. A pronoun never stands for a name its own question
 gives, nor is it replaced when the question names, before it, something of its kind.
-A fragment ("And in 2024?", "What about India?") replaces the matching part of the previous question.
+A fragment ("And in 2024?", "What about India?") replaces the matching part of the previous question: a
+name of its kind, the name it names, a noun of its kind by WordNet ("And women?" after "… men …"), else
+the thing asked about. "And who plays the thief?" is a question of its own; "And how many in August?"
+counts what the question before counted.
 The previous question is itself condensed first, so chains of follow-ups keep their referent. A follow-up
 that names nothing is searched with the words of the question before it (`standalone(...).query`).
 """
@@ -26,7 +30,8 @@ from spacy.tokens import Doc
 from rag.language import PERSON_PRONOUNS, POSSESSIVE_PRONOUNS, THING_PRONOUNS, WH_WORDS
 from rag.models import Message
 from rag.names import Words, find_name, fold
-from rag.nlp import entities, load_nlp, parse
+from rag.nlp import entities, load_nlp, noun_chunks, parse
+from rag.wordnet import kinship
 
 _GROUP_LABELS = {"ORG", "NORP"}
 _PLURAL = {"they", "them", "their"}
@@ -64,9 +69,13 @@ def _resolve(question: str, history: list[Message], depth: int) -> tuple[str, st
     answer = next((m.content for m in history[last + 1 :] if m.role == "assistant"), "")
     nlp = load_nlp()
     doc = parse(nlp, question)
-    if _is_fragment(doc):
+    core = _FRAGMENT_PREFIX.sub("", question).strip()
+    if core and core != question.strip() and _asks(parse(nlp, core)):  # "And who plays the whistleblower?"
+        doc = parse(nlp, _with_asked_noun(core[:1].upper() + core[1:], previous, nlp))
+    elif _is_fragment(doc):
         return _fill_fragment(question, previous, nlp), previous
-    return _resolve_pronouns(doc, previous, _short_answer(answer), nlp), previous
+    short = _short_answer(answer)
+    return _resolve_pronouns(doc, previous, short, nlp, _answered_person(previous, short, nlp)), previous
 
 
 def _context(question: str, previous: str) -> str:
@@ -102,7 +111,27 @@ def _is_fragment(doc: Doc) -> bool:
     return bool(words) and (not has_verb or bool(_FRAGMENT_PREFIX.match(doc.text)) and len(words) <= 6)
 
 
-def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp) -> str:
+def _answered_person(previous: str, answer: str, nlp) -> str | None:
+    """The name that opens the answer to a "Who …?" question ("Reon Radix"), which the tagger, reading two
+    words without a sentence round them, often leaves unlabelled: the question said it is a person."""
+    if not answer or not previous:
+        return None
+    asked = parse(nlp, previous)
+    wh = next((t for t in asked if t.lower_ in WH_WORDS), None)
+    if wh is None or wh.lower_ not in ("who", "whom"):
+        return None
+    said = parse(nlp, answer)
+    if any(e.label_ == "PERSON" for e in entities(said)):
+        return None  # the tagger found the person itself
+    run = []
+    for t in said:
+        if t.pos_ != "PROPN" or not t.is_title:
+            break
+        run.append(t.text)
+    return " ".join(run) if len(run) >= 2 else None
+
+
+def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp, answered_person: str | None = None) -> str:
     out, changed = [], False
     named = {fold(e.text) for e in entities(doc)}
     for t in doc:
@@ -112,6 +141,8 @@ def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp) -> str:
             pass  # not a pronoun, or the question names its own antecedent: "how long after X did the US sign its deal?"
         elif word in _PLURAL and len(people := _people(answer, nlp)) > 1:
             name = _listed(people)  # "Which of them …" after an answer naming several people
+        elif labels == {"PERSON"} and answered_person and _antecedent_order(answer, previous, labels, nlp)[0] == answer:
+            name = answered_person
         else:
             # A pronoun never stands for a name its own question gives: "he" in "Where did he cook for Ann Lee?"
             name = _first_entity(_antecedent_order(answer, previous, labels, nlp), labels, nlp, named)
@@ -170,22 +201,66 @@ def _first_entity(texts: list[str], labels: set[str], nlp, excluded: set[str]) -
     return None
 
 
+def _asks(doc: Doc) -> bool:
+    """A question of its own after "And …": a question word and a verb ("And who plays the whistleblower?")."""
+    return any(t.lower_ in WH_WORDS for t in doc) and any(t.pos_ in ("VERB", "AUX") for t in doc)
+
+
+def _with_asked_noun(question: str, previous: str, nlp) -> str:
+    """ "How many were there this August?" counts what the question before counted: its asked noun goes back
+    in ("How many undocumented-migrant encounters were there this August?")."""
+    doc = parse(nlp, question)
+    if len(doc) < 3 or doc[0].lower_ != "how" or doc[1].lower_ not in ("many", "much") or doc[2].pos_ not in ("VERB", "AUX"):
+        return question
+    before = parse(nlp, previous)
+    head = _asked_noun(before)
+    if head is None:
+        return question
+    start = _noun_start(head)
+    if before[0].lower_ == "how" and len(before) > 2 and before[1].lower_ in ("many", "much"):
+        start = 2  # with its modifiers: "undocumented-migrant encounters"
+    return f"{doc[:2].text} {before[start : head.i + 1].text} {doc[2:].text}"
+
+
 def _fill_fragment(fragment: str, previous: str, nlp) -> str:
     core = _FRAGMENT_PREFIX.sub("", fragment).strip().rstrip("?").strip()
     if not core:
         return previous
     frag, prev = parse(nlp, core), parse(nlp, previous)
+    if any(t.lower_ in WH_WORDS for t in frag):  # "And what share of Britons?": a question of its own
+        return f"{core[:1].upper()}{core[1:]}?"
     for ent in entities(frag):  # "And in 2024?": swap the previous question's date for this one
         same = [e for e in entities(prev) if e.label_ == ent.label_ or {e.label_, ent.label_} <= _THING_LABELS]
         if same:
             e = same[0]
             return previous[: e.start_char] + ent.text + previous[e.end_char :]
-    head = _asked_noun(prev)
     nouns = [t for t in frag if t.pos_ in ("NOUN", "PROPN")]
-    if head is not None and nouns:  # "And security personnel?": swap the thing asked about
-        start = min([head.i, *(c.i for c in head.children if c.dep_ == "compound" and c.i < head.i)])
+    if not nouns:
+        return f"{previous.rstrip(' ?')} {core}?"
+    head = _asked_noun(prev)
+    asked = set(range(_noun_start(head), head.i + 1)) if head is not None else set()
+    if any(t.pos_ == "PROPN" for t in frag):  # "And the far-right Our Homeland?": swap what the question named
+        named = next((c for c in noun_chunks(prev) if any(t.pos_ == "PROPN" for t in c) and not asked & {t.i for t in c}), None)
+        if named is not None:
+            end = max(t.i for t in named if t.pos_ == "PROPN") + 1  # the name, not a word the tagger ran into it
+            return prev[: named.start].text_with_ws + core + prev[end - 1].whitespace_ + prev[end:].text
+    kin = _kin_noun(frag[:].root if frag[:].root.pos_ in ("NOUN", "PROPN") else nouns[-1], prev)
+    if kin is not None and kin.i not in asked:  # "And women?" after "… did American men lose?"
+        head = kin
+    if head is not None:  # "And security personnel?": swap the thing asked about
+        start = _noun_start(head)
         return prev[:start].text_with_ws + core + head.whitespace_ + prev[head.i + 1 :].text
     return f"{previous.rstrip(' ?')} {core}?"
+
+
+def _noun_start(head) -> int:
+    return min([head.i, *(c.i for c in head.children if c.dep_ == "compound" and c.i < head.i)])
+
+
+def _kin_noun(noun, doc: Doc):
+    """The noun of `doc` that names the same kind of thing as `noun` ("men" for "women"), if one does."""
+    near = [(k, t.i, t) for t in doc if t.pos_ == "NOUN" and (k := kinship(noun.lemma_.lower(), t.lemma_.lower())) is not None and k <= 3]
+    return min(near, key=lambda x: x[:2])[2] if near else None
 
 
 def _asked_noun(doc: Doc):
@@ -193,9 +268,9 @@ def _asked_noun(doc: Doc):
     wh = next((t for t in doc if t.lower_ in WH_WORDS), None)
     if wh is None:
         return None
-    for t in doc[wh.i + 1 : wh.i + 5]:
+    for t in doc[wh.i + 1 : wh.i + 7]:
         if t.pos_ == "NOUN":
             return t
-        if t.pos_ in ("VERB", "AUX"):
+        if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "compound"):  # "undocumented" modifies a noun
             return None
     return None

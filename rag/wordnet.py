@@ -150,3 +150,22 @@ def related(a: str, b: str, pos: Pos) -> float:
     if any(_hypernyms(s, pos) & second for s in first) or any(_hypernyms(s, pos) & first for s in second):
         return 0.5
     return 0.0
+
+
+
+def kinship(a: str, b: str) -> int | None:
+    """How far apart two nouns are as kinds of things: the fewest steps up WordNet's "is a kind of" links,
+    from a sense of each, to a common kind ("women" and "men": 2, both adults); None beyond two steps
+    each (the most general kinds, "entity" or "abstraction", are shared by almost everything)."""
+    first, second = _within_two(a), _within_two(b)
+    common = first.keys() & second.keys()
+    return min((first[k] + second[k] for k in common), default=None)
+
+
+def _within_two(noun: str) -> dict[bytes, int]:
+    steps = dict.fromkeys(senses(noun, "n"), 0)
+    for depth in (1, 2):
+        for s in [s for s, d in steps.items() if d == depth - 1]:
+            for h in _hypernyms(s, "n"):
+                steps.setdefault(h, depth)
+    return steps

@@ -26,6 +26,16 @@ def test_the_set_has_the_promised_size_mix_and_split():
     assert all(q.history for q in ALL if "follow-up" in q.tags) and all(q.as_of for q in ALL if "time-relative" in q.tags)
 
 
+def test_a_follow_up_is_asked_on_the_day_its_conversation_began():
+    # "Who announced the deployment?" after a question about "today" searches that same day: without the
+    # first question's as-of date it would search the day the eval runs.
+    asked = {(q.question, q.sources[0]): q.as_of for q in ALL if q.as_of}
+    for q in ALL:
+        if q.history:
+            first = next(m.content for m in q.history if m.role == "user")
+            assert q.as_of == asked.get((first, q.sources[0]), q.as_of), q.id
+
+
 def test_yes_no_questions_are_answered_yes_or_no():
     assert all(q.answers in (["yes"], ["no"]) for q in ALL if "yes-no" in q.tags and not q.unanswerable)
 

@@ -24,6 +24,13 @@ def test_a_pronoun_takes_the_person_from_the_previous_answer():
     assert condense("Where is his group based?", turn("Who leads the BLA?", BLA_ANSWER)) == "Where is Bashir Zeb’s group based?"
 
 
+def test_the_name_answering_a_who_question_is_the_person_even_when_the_tagger_misses_it():
+    # Two words alone ("Reon Radix") get no label from the tagger, which calls "U.S.-Jamaica" a person
+    history = turn("Who refereed the U.S.-Jamaica qualifier?", "Reon Radix [1].")
+    assert condense("Where's he from?", history) == "Where's Reon Radix from?"
+    assert condense("Where's it from?", turn("Which firm built the stadium?", "Reon Radix [1].")) == "Where's it from?"
+
+
 def test_it_takes_the_organisation_asked_about():
     history = turn("Who leads the BLA?", BLA_ANSWER)
     assert condense("When was it founded?", history) == "When was BLA founded?"
@@ -41,6 +48,26 @@ def test_a_fragment_replaces_the_matching_part_of_the_previous_question():
     assert condense("And security personnel?", killed) == "How many security personnel were killed on Saturday?"
     blamed = turn("Who did Pakistan blame for the attacks?", "Interior Minister Mohsin Naqvi blamed neighboring India [1].")
     assert condense("What about India?", blamed) == "Who did India blame for the attacks?"
+
+
+def test_a_fragment_swaps_the_noun_of_its_kind_or_the_name_it_replaces():
+    lost = turn("How much life expectancy did American men lose?", "More than eight months [1].")
+    assert condense("And women?", lost) == "How much life expectancy did American women lose?"
+    seats = turn("How many seats did the Unity Party win in the election?", "135 seats [1].")
+    assert condense("And the Homeland Movement?", seats) == "How many seats did the Homeland Movement win in the election?"
+    # a name the tagger does not label still takes the place of the one the question named
+    prius = turn("How much horsepower does the new Kestrel sedan have?", "194 horsepower [1].")
+    assert condense("And the plug-in Kestrel Prime?", prius) == "How much horsepower does the plug-in Kestrel Prime sedan have?"
+
+
+def test_a_follow_up_after_and_that_asks_its_own_question_is_that_question():
+    cast = turn("Who plays the detective in the new series?", "Ann Cole [1].")
+    assert condense("And who plays the thief?", cast) == "Who plays the thief?"
+    polled = turn("What share of Americans backed the plan?", "45% [1].")
+    assert condense("And what share of Canadians?", polled) == "What share of Canadians?"
+    # one that leaves out what it counts counts what the question before counted
+    counted = turn("How many undocumented-migrant encounters were there at the border in July?", "9,000 [1].")
+    assert condense("And how many were there in August?", counted) == "How many undocumented-migrant encounters were there in August?"
 
 
 def test_chains_of_follow_ups_keep_their_referent():
