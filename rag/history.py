@@ -8,7 +8,8 @@
 A person pronoun ("he", "his") takes the first person named in the previous answer's short answer, else
 in the previous question (that one first when the answer itself said "he" before naming anyone); "it"/"they"
 take the first named organisation, place or thing the same way, never a word of a person's name; "them"
-after an answer naming several people is those people; the name opening the answer to a "Who …?" question
+after an answer naming several people is those people, and with no group to stand for, the things the
+question before counted ("How many died in them?" after "How many attacks …?"); the name opening the answer to a "Who …?" question
 is a person even when the tagger does not say so. A pronoun never stands for a name its own question
 gives, nor is it replaced when the question names, before it, something of its kind.
 A fragment ("And in 2024?", "What about India?") replaces the matching part of the previous question: a
@@ -146,6 +147,8 @@ def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp, answered_person
         else:
             # A pronoun never stands for a name its own question gives: "he" in "Where did he cook for Ann Lee?"
             name = _first_entity(_antecedent_order(answer, previous, labels, nlp), labels, nlp, named)
+            if name is None and word in ("they", "them"):
+                name = _counted(previous, nlp)  # "How many died in them?" after "How many attacks …?"
         if name is None:
             out.append(t.text_with_ws)
             continue
@@ -176,6 +179,15 @@ def _antecedent_order(answer: str, previous: str, labels: set[str], nlp) -> list
         if any(t.pos_ == "PRON" and t.lower_ in PERSON_PRONOUNS for t in doc[:first_name]):
             return [previous, answer]
     return [answer, previous]
+
+
+def _counted(previous: str, nlp) -> str | None:
+    """ "the attacks": the plural noun the question before asked about, for a "they" no group stands for."""
+    doc = parse(nlp, previous) if previous else None
+    head = _asked_noun(doc) if doc is not None else None
+    if head is None or head.tag_ != "NNS":
+        return None
+    return f"the {doc[_noun_start(head) : head.i + 1].text}"
 
 
 def _people(answer: str, nlp) -> list[str]:

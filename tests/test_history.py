@@ -70,6 +70,14 @@ def test_a_follow_up_after_and_that_asks_its_own_question_is_that_question():
     assert condense("And how many were there in August?", counted) == "How many undocumented-migrant encounters were there in August?"
 
 
+def test_them_with_no_group_to_stand_for_is_what_the_question_before_counted():
+    attacks = turn("How many attacks were recorded in the province during 2025?", "At least 254 attacks [1].")
+    assert standalone("How many died in them?", attacks) == (
+        "How many died in the attacks?", "How many died in the attacks? recorded province 2025"
+    )
+    assert condense("What did they say?", turn("Which group claimed the attacks?", "The BLA [1].")) == "What did BLA say?"
+
+
 def test_chains_of_follow_ups_keep_their_referent():
     history = turn("Who leads the BLA?", BLA_ANSWER) + turn("What did he say?", "Al Jazeera reported: “…” [1]")
     assert condense("When did he say it?", history) == "When did Bashir Zeb say it?"
