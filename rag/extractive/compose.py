@@ -277,7 +277,7 @@ def _render(doc, indices: set[int]) -> str:
     for n, i in enumerate(order):
         joined = n + 1 < len(order) and order[n + 1] == i + 1
         parts.append(doc[i].text + (doc[i].whitespace_ if joined else " "))
-    return "".join(parts).strip().strip(",;:—-").strip()
+    return "".join(parts).strip().strip(",;:—–―-").strip()
 
 
 def _stranded(t: Token, kept: set[int]) -> bool:
