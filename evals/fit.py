@@ -15,7 +15,10 @@ right when its text holds one of the question's answers (for yes/no: when its se
 3. the refusal threshold: the one that gets the most dev questions right (answerable ones answered
    right in the lead and cited, unanswerable ones refused), averaged over its neighbours so that it keeps
    away from the edge of the best range, judged on out-of-fold probabilities through the same composer
-   and claim check `ask()` uses.
+   and claim check `ask()` uses; the lowest threshold whose count the data cannot tell from the best is
+   taken (`best_threshold`). Yes/no questions get one of their own (`OWN_THRESHOLD`), fitted on them
+   alone: their candidates are whole sentences, whose best probabilities sit lower than a figure's or a
+   name's.
 The result, with what produced it, goes to rag/extractive/weights.json. The test split is never read.
 """
 
@@ -47,6 +50,7 @@ from rag.models import ScoredChunk
 FOLDS = 5
 STRENGTHS = (0.3, 1.0, 3.0, 10.0, 30.0)  # L2 penalties tried for the ranker
 THRESHOLD_WINDOW = 0.05  # share of the questions on either side the right count is averaged over
+OWN_THRESHOLD = ("yes/no",)  # question keys whose refusal threshold is fitted apart (see the docstring)
 PRIOR_SMOOTHING = 5.0  # pseudo-candidates pulling a label's lift towards its pooled (or neutral) value
 
 
@@ -210,29 +214,58 @@ def outcomes(cases: list[Case], scores: list[np.ndarray], answerer: ExtractiveAn
 
 
 def best_threshold(results: list[tuple[float, bool, bool]], window: float = THRESHOLD_WINDOW) -> tuple[float, int]:
-    """The threshold in the best stretch, away from its edges, and how many questions it gets right.
+    """The threshold to refuse below, and how many questions it gets right.
 
     Raising the threshold past one question's probability after another, the count of questions right
     moves by one either way and is nearly flat over a wide range; its highest point alone is chosen by
     a question or two, and often sits at the edge of a cliff. So the count is averaged over `window` of
     the questions on either side and the threshold with the best average is taken (ties: the better
-    count itself, then the lower threshold)."""
+    count itself, then the lower threshold). Then, as a wrong refusal costs as much as a wrong answer,
+    the lowest threshold the data cannot tell from it is taken (`_within_noise`): between the two, the
+    questions refused only by the higher one are right refusals and wrong ones by turns, and a surplus
+    within one standard error of that sum is no evidence for refusing them."""
     thresholds = sorted({round(p, 4) for p, _, _ in results} | {0.0, 1.0})
     counts = [sum((p >= t and ok) or (p < t and unanswerable) for p, ok, unanswerable in results) for t in thresholds]
     reach = int(window * len(results))
     smoothed = [statistics.fmean(counts[max(0, i - reach) : i + reach + 1]) for i in range(len(counts))]
     best = max(range(len(thresholds)), key=lambda i: (smoothed[i], counts[i], -i))
-    return thresholds[best], counts[best]
+    lowest = next(i for i in range(best + 1) if _within_noise(results, thresholds[i], thresholds[best], smoothed[best] - smoothed[i]))
+    return thresholds[lowest], counts[lowest]
 
 
-def summary(results: list[tuple[float, bool, bool]], t: float) -> dict:
-    answerable = [(p, r) for p, r, u in results if not u]
-    unanswerable = [p for p, _, u in results if u]
+def _within_noise(results: list[tuple[float, bool, bool]], low: float, high: float, smoothed_loss: float) -> bool:
+    """Whether refusing the questions with probabilities in [low, high) gains no more than one standard
+    error (each is +1 when unanswerable, for refusing is right, -1 when answering is right, else 0), on
+    the count and on its average over the neighbours (so the edge of a cliff stays out of reach)."""
+    gains = [1 if unanswerable else -1 if ok else 0 for p, ok, unanswerable in results if low <= p < high]
+    noise = math.sqrt(sum(g * g for g in gains))
+    return sum(gains) <= noise and smoothed_loss <= noise
+
+
+def thresholds_by_key(results: list[tuple[float, bool, bool]], keys: list[str]) -> tuple[float, dict[str, float], int]:
+    """The threshold of the questions of each `OWN_THRESHOLD` key and the one of all others, each fitted
+    on its own questions (`best_threshold`), and how many questions they get right together."""
+    rest = [r for r, k in zip(results, keys, strict=True) if k not in OWN_THRESHOLD]
+    threshold, right = best_threshold(rest)
+    separate = {}
+    for key in OWN_THRESHOLD:
+        part = [r for r, k in zip(results, keys, strict=True) if k == key]
+        if part:
+            separate[key], got = best_threshold(part)
+            right += got
+    return threshold, separate, right
+
+
+def summary(results: list[tuple[float, bool, bool]], t: float | list[float]) -> dict:
+    """The dev scores under threshold `t` (one per question, or one for all)."""
+    ts = t if isinstance(t, list) else [t] * len(results)
+    answerable = [(p, r, t) for (p, r, u), t in zip(results, ts, strict=True) if not u]
+    unanswerable = [(p, t) for (p, _, u), t in zip(results, ts, strict=True) if u]
     return {
-        "right_in_lead_and_cited": round(sum(p >= t and r for p, r in answerable) / max(len(answerable), 1), 4),
-        "refused_when_unanswerable": round(sum(p < t for p in unanswerable) / max(len(unanswerable), 1), 4),
-        "refused_when_answerable": round(sum(p < t for p, _ in answerable) / max(len(answerable), 1), 4),
-        "right_if_never_refused": round(sum(r for _, r in answerable) / max(len(answerable), 1), 4),
+        "right_in_lead_and_cited": round(sum(p >= t and r for p, r, t in answerable) / max(len(answerable), 1), 4),
+        "refused_when_unanswerable": round(sum(p < t for p, t in unanswerable) / max(len(unanswerable), 1), 4),
+        "refused_when_answerable": round(sum(p < t for p, _, t in answerable) / max(len(answerable), 1), 4),
+        "right_if_never_refused": round(sum(r for _, r, _ in answerable) / max(len(answerable), 1), 4),
     }
 
 
@@ -265,15 +298,17 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
         judged = [(float(max(s)), right) for s, (_, right, _) in zip(scores, outcomes(cases, scores, answerer), strict=True) if len(s)]
         scale, shift = calibrate([score for score, _ in judged], [right for _, right in judged])
         results = outcomes(cases, scores, answerer, scale, shift)
-        threshold, right = best_threshold(results)
-        tried[strength] = (likelihood, threshold, scale, shift, summary(results, threshold) | {"questions_right": right})
-        log(f"L2 {strength}: held-out log-likelihood {likelihood:.4f}, threshold {threshold:.4f}, {right} of {len(results)} "
-            f"questions right: {tried[strength][4]}")
+        keys = [case.ranking.question.key for case in cases]
+        threshold, separate, right = thresholds_by_key(results, keys)
+        per_question = [separate.get(key, threshold) for key in keys]
+        tried[strength] = (likelihood, threshold, separate, scale, shift, summary(results, per_question) | {"questions_right": right})
+        log(f"L2 {strength}: held-out log-likelihood {likelihood:.4f}, threshold {threshold:.4f} {separate}, {right} of "
+            f"{len(results)} questions right: {tried[strength][5]}")
     # The strength is chosen by the ranker's own objective out of fold. The count of questions right moves
     # by a few with the assignment of articles to folds (and with the embedded HNSW index's neighbours,
     # which differ a little between processes), as much as the strengths differ; the likelihood does not.
     strength = max(STRENGTHS, key=lambda k: tried[k][0])
-    _, threshold, scale, shift, scores = tried[strength]
+    _, threshold, separate, scale, shift, scores = tried[strength]
     prior = fit_prior(cases)
     x, y, groups = matrix(cases, prior)
     w = fit_ranker(x, y, groups, strength)
@@ -282,6 +317,7 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
         features={f: round(float(v) * scale, 6) for f, v in zip(FEATURES, w, strict=True)},
         intercept=round(shift, 6),
         threshold=threshold,
+        thresholds=separate,
         prior=prior,
         provenance={
             "command": "python -m evals.fit " + " ".join(sys.argv[1:]),
@@ -325,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = collect(pipeline, answerer, questions, progress=progress)
     weights = fit(cases, answerer, args.questions)
     save(weights, args.out)
-    print(f"wrote {args.out}: threshold {weights.threshold}, {weights.provenance['cross_validated_on_dev']}")
+    print(f"wrote {args.out}: threshold {weights.threshold} {weights.thresholds}, {weights.provenance['cross_validated_on_dev']}")
     return 0
 
 

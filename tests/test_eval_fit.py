@@ -32,11 +32,34 @@ def test_the_prior_favours_labels_right_answers_have_and_backs_off_without_evide
 
 
 def test_the_threshold_is_the_one_that_gets_most_questions_right():
-    results = [(0.9, True, False), (0.8, True, False), (0.6, False, True), (0.5, False, True), (0.2, False, False), (0.7, True, False)]
-    threshold, right = fit.best_threshold(results)
-    assert (threshold, right) == (0.7, 5)  # answers the three right ones, refuses the rest
-    tie = [(0.9, True, False), (0.6, False, False), (0.5, False, True)]
-    assert fit.best_threshold(tie) == (0.6, 2)  # a wrong answer and a wrong refusal count alike: fewer refusals
+    unanswerable = [(p, False, True) for p in (0.65, 0.6, 0.55, 0.5, 0.45, 0.4)]
+    results = [(0.9, True, False), (0.8, True, False), (0.7, True, False), *unanswerable, (0.2, False, False)]
+    # answers the three right ones and refuses the unanswerable ones, but for the one just below them,
+    # which a single question's difference cannot tell from refusing it
+    assert fit.best_threshold(results, window=0.0) == (0.65, 8)
+    # a wrong answer and a wrong refusal count alike: of equal counts, the fewer refusals
+    tie = [(0.9, True, False), (0.6, False, False), *[(p, False, True) for p in (0.5, 0.45, 0.4, 0.35)]]
+    assert fit.best_threshold(tie, window=0.0)[0] < 0.9
+
+
+def test_the_threshold_goes_as_low_as_the_data_cannot_tell_apart():
+    # 0.5 to 0.9 all get 6 right (the wrong answers between count either way); 0.45 answers one
+    # unanswerable question more, within a single question's noise; 0.1 would answer two
+    results = [(0.9, True, False), (0.8, True, False)] + [(p, False, False) for p in (0.7, 0.6, 0.5)]
+    results += [(0.45, False, True), (0.1, False, True), (0.05, False, True), (0.02, False, True)]
+    assert fit.best_threshold(results, window=0.0) == (0.45, 5)
+
+
+def test_yes_no_questions_get_a_threshold_of_their_own():
+    # Whole-sentence candidates of yes/no questions are right at probabilities where a name would not be.
+    names = [(0.9, True, False), (0.8, True, False), *[(p, False, True) for p in (0.6, 0.55, 0.5, 0.45, 0.4, 0.35)]]
+    yes_no = [(p, True, False) for p in (0.33, 0.3, 0.28, 0.26, 0.25)] + [(p, False, True) for p in (0.1, 0.08, 0.06, 0.04)]
+    keys = ["who"] * len(names) + ["yes/no"] * len(yes_no)
+    assert fit.best_threshold(names + yes_no) == (0.08, 9)  # one threshold for all answers every near-miss
+    threshold, separate, right = fit.thresholds_by_key(names + yes_no, keys)
+    assert (threshold, separate, right) == (0.6, {"yes/no": 0.1}, 15)
+    weights = Weights(features={}, intercept=0.0, threshold=threshold, thresholds=separate, prior={})
+    assert weights.threshold_for("yes/no") == separate["yes/no"] and weights.threshold_for("who") == threshold
 
 
 def test_the_ranker_learns_what_sets_the_right_candidate_apart_within_its_question():
@@ -70,9 +93,10 @@ def test_the_threshold_keeps_its_distance_from_the_edge_of_the_best_stretch():
     results = [(p / 100, False, True) for p in range(1, 21)]  # unanswerable: refusing them is right
     results += [(p / 100, False, False) for p in range(21, 61)]  # answered wrong: refusing costs nothing
     results += [(p / 100, True, False) for p in range(61, 100)]  # answered right
-    assert fit.best_threshold(results, window=0.0) == (0.21, 59)  # every threshold to 0.61 does as well
+    # every threshold from 0.21 to 0.61 does as well, and one step lower is within the noise
+    assert fit.best_threshold(results, window=0.0) == (0.2, 58)
     t, right = fit.best_threshold(results, window=0.1)  # 9 questions on either side
-    assert 0.30 <= t <= 0.52 and right == 59  # all 19 neighbours inside the stretch
+    assert 0.21 <= t <= 0.52 and right == 59  # away from the cliff below 0.21
 
 
 FACTS = [

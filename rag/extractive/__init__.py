@@ -92,8 +92,9 @@ class ExtractiveAnswerer:
         return ranking
 
     def answer(self, question: str, passages: list[ScoredChunk], as_of: dt.date | None = None) -> Answer:
-        threshold = self.weights.threshold if self._threshold is None else self._threshold
-        return self.draft(self.rank(question, passages, as_of), passages, threshold)
+        ranking = self.rank(question, passages, as_of)
+        threshold = self.weights.threshold_for(ranking.question.key) if self._threshold is None else self._threshold
+        return self.draft(ranking, passages, threshold)
 
     def draft(self, ranking: Ranking, passages: list[ScoredChunk], threshold: float) -> Answer:
         """The answer a scored ranking gives: its best candidate stated and cited, or a refusal below `threshold`."""

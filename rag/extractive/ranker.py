@@ -2,7 +2,7 @@
 
     weights = Weights.load()                  # rag/extractive/weights.json, written by `make fit`
     rank(candidates, question_key, weights)   # sets candidate.probability, best first
-    answerable = best.probability >= weights.threshold
+    answerable = best.probability >= weights.threshold_for(question_key)
 
 The feature weights are fitted to pick each question's right candidate from among its own (a
 conditional logit), then scaled and shifted so that the best candidate's probability is how often an
@@ -38,7 +38,12 @@ class Weights(BaseModel):
     threshold: float  # refuse when the best candidate's probability is below this
     # log P(label | question key), smoothed, from the dev split's right answers; "*" keys back off.
     prior: dict[str, dict[str, float]]
+    # question keys fitted a threshold of their own (a yes/no question's candidates are whole sentences)
+    thresholds: dict[str, float] = Field(default_factory=dict)
     provenance: dict = Field(default_factory=dict)
+
+    def threshold_for(self, key: str) -> float:
+        return self.thresholds.get(key, self.threshold)
 
     @classmethod
     def load(cls, path: Path = WEIGHTS_FILE) -> Weights:
@@ -77,6 +82,7 @@ def save(weights: Weights, path: Path = WEIGHTS_FILE) -> None:
     lines += [" },", f' "intercept": {data["intercept"]},', f' "threshold": {data["threshold"]},', ' "prior": {']
     lines += [f"  {json.dumps(key)}: {json.dumps(table, sort_keys=True)}," for key, table in data["prior"].items()]
     lines[-1] = lines[-1].rstrip(",")
-    lines += [" },", f' "provenance": {json.dumps(data["provenance"])}', "}"]
+    lines += [" },", f' "thresholds": {json.dumps(data["thresholds"], sort_keys=True)},']
+    lines += [f' "provenance": {json.dumps(data["provenance"])}', "}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _load.cache_clear()
