@@ -26,7 +26,7 @@ from rag.extractive.values import holds
 from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
 from rag.meaning import Meaning
 from rag.names import Words, find_name, name_parts, other_names
-from rag.nlp import text_of
+from rag.nlp import entities, text_of
 from rag.wordnet import related
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
@@ -76,6 +76,8 @@ FEATURES = (
 def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence], meaning: Meaning) -> None:
     top_dense = max((e.dense for e in evidence), default=0.0)
     named = [n for name in q.entities for n in (name, *other_names(name))]  # "India" repeats a question about Delhi
+    # "the U.S." repeats a question about "American" negotiators (matched as a name, not word by word)
+    nationalities = [n for e in entities(q.doc) if e.label_ == "NORP" for n in other_names(e.text)]
     question_words = {w for t in q.terms for w in t.words} | {p for name in named for p in name_parts(name)}
     initials = _initials(q)
     for c in candidates:
@@ -117,12 +119,12 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["predicate_wordnet"] = related(q.predicate.lemma, verb.lemma_.lower(), "v") if q.predicate and verb is not None else 0.0
         f["role_wordnet"] = f["predicate_wordnet"] if role == q.role else 0.0
         f["speaker"] = float((verb is not None and verb.lemma_.lower() in SAY_VERBS and role == "subject") or _according_to(c.span))
-        words = [t for t in c.span if t.is_alpha and not t.is_stop]
+        words = [t for t in c.span if not t.is_stop and any(ch.isalpha() for ch in t.text)]  # "U.S." too
         # A yes/no question's candidates are whole sentences, meant to restate it: repeating its words
         # is no fault there, and a sentence's length says nothing (the sentence features weigh them).
         whole = q.form is Form.YESNO
         # "the European Broadcasting Union" repeats a question about the EBU, as "EBU" would
-        spelled = _names_in(named, c.span) if any(t.is_title for t in words) else set()
+        spelled = _names_in(named + nationalities, c.span) if any(t.is_title or t.is_upper for t in words) else set()
         repeats = [t.lower_ in question_words or t.lemma_.lower() in question_words
                    or (t.is_upper and t.lower_ in initials) or t.i in spelled for t in words]
         f["in_question"] = 0.0 if whole else _share(repeats)

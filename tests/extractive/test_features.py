@@ -57,6 +57,12 @@ def test_a_name_spelled_out_repeats_the_acronym_the_question_uses(answerer):
     assert found["Geneva"].features["in_question"] == 0.0
 
 
+def test_the_country_of_a_nationality_the_question_uses_repeats_it(answerer):
+    text = "The U.S. and Mexican negotiators are meeting in Washington this week."
+    found = ranked(answerer, "Where are American and Mexican negotiators meeting?", text)
+    assert found["U.S."].features["in_question"] == 1.0 and found["Washington"].features["in_question"] == 0.0
+
+
 def test_who_a_sentence_is_according_to_is_who_says_it(answerer):
     found = ranked(answerer, "Which agency reported the figures?", "According to the statistics office, exports fell by 4 percent.")
     assert found["statistics office"].features["speaker"] == 1.0 and found["exports"].features["speaker"] == 0.0
