@@ -169,3 +169,26 @@ def _within_two(noun: str) -> dict[bytes, int]:
             for h in _hypernyms(s, "n"):
                 steps.setdefault(h, depth)
     return steps
+
+
+@functools.lru_cache(maxsize=65536)
+def kinds_of(noun: str) -> frozenset[bytes]:
+    """Every synset a sense of `noun` is a kind (or instance) of, all the way up."""
+    seen: set[bytes] = set()
+    frontier = set(senses(noun, "n"))
+    while frontier:
+        seen |= frontier
+        frontier = {h for s in frontier for h in _hypernyms(s, "n")} - seen
+    return frozenset(seen)
+
+
+@functools.lru_cache(maxsize=16)
+def first_sense(noun: str) -> bytes | None:
+    ranked = _ranked_senses(noun, "n")
+    return ranked[0] if ranked else None
+
+
+def is_a(noun: str, kind: str) -> bool:
+    """Whether some sense of `noun` is a kind of `kind` in its most frequent sense: "prison" of "structure"."""
+    target = first_sense(kind)
+    return target is not None and target in kinds_of(noun)

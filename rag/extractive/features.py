@@ -27,12 +27,13 @@ from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
 from rag.meaning import Meaning
 from rag.names import Words, find_name, name_parts, other_names
 from rag.nlp import entities, text_of
-from rag.wordnet import related
+from rag.wordnet import is_a, related
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
 FEATURES = (
     "prior",
     "kind_fit",
+    "place_head",
     "dense",
     "dense_gap",
     "cov_names",
@@ -80,10 +81,13 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
     nationalities = [n for e in entities(q.doc) if e.label_ == "NORP" for n in other_names(e.text)]
     question_words = {w for t in q.terms for w in t.words} | {p for name in named for p in name_parts(name)}
     initials = _initials(q)
+    asks_place = q.key == "where" or q.key.endswith(":place")
     for c in candidates:
         e, s = c.evidence, c.evidence.sentence
         f = c.features
         f["kind_fit"] = q.kinds.get(_kind(c.label), 0.0) if q.kinds else 0.0
+        # "the Indian Creek Correctional Center", tagged an organisation, is a place to a "Where …?"
+        f["place_head"] = float(asks_place and _names_a_place(c.span))
         f["dense"] = e.dense
         f["dense_gap"] = e.dense - top_dense
         f["cov_names"], f["cov_nouns"], f["cov_verbs"], f["cov_meaning"] = e.cov_names, e.cov_nouns, e.cov_verbs, e.cov_meaning
@@ -142,6 +146,16 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["length"] = 0.0 if whole else math.log1p(len(c.span))
     _agreement(candidates)
     _articles_agree(candidates, evidence)
+
+
+_PLACE_KINDS = ("location", "structure", "facility")
+
+
+def _names_a_place(span: Span) -> bool:
+    """Whether the span's head noun is, by WordNet, a kind of location, structure or facility: "center",
+    "prison", "site", "library"."""
+    head = span.root
+    return head.pos_ in ("NOUN", "PROPN") and any(is_a(head.lemma_.lower(), kind) for kind in _PLACE_KINDS)
 
 
 def _names_in(names: list[str], span: Span) -> set[int]:

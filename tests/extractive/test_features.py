@@ -63,6 +63,14 @@ def test_the_country_of_a_nationality_the_question_uses_repeats_it(answerer):
     assert found["U.S."].features["in_question"] == 1.0 and found["Washington"].features["in_question"] == 0.0
 
 
+def test_a_name_whose_head_is_a_kind_of_place_answers_where(answerer):
+    text = "Smith served his sentence at the Indian Creek Correctional Center, with the Virginia Bar Association's help."
+    found = ranked(answerer, "Where did Smith serve his sentence?", text)
+    assert found["the Indian Creek Correctional Center"].features["place_head"] == 1.0
+    assert found["the Virginia Bar Association's"].features["place_head"] == 0.0
+    assert ranked(answerer, "Who helped Smith?", text)["the Indian Creek Correctional Center"].features["place_head"] == 0.0
+
+
 def test_who_a_sentence_is_according_to_is_who_says_it(answerer):
     found = ranked(answerer, "Which agency reported the figures?", "According to the statistics office, exports fell by 4 percent.")
     assert found["statistics office"].features["speaker"] == 1.0 and found["exports"].features["speaker"] == 0.0
