@@ -9,7 +9,8 @@ A person pronoun ("he", "his") takes the first person named in the previous answ
 in the previous question (that one first when the answer itself said "he" before naming anyone); "it"/"they"
 take the first named organisation, place or thing the same way, never a word of a person's name; "them"
 after an answer naming several people is those people, and with no group to stand for, the things the
-question before counted ("How many died in them?" after "How many attacks …?"); the name opening the answer to a "Who …?" question
+question before counted, in the period it asked about ("How many died in them?" after "How many attacks
+were there in 2025?" asks about the attacks in 2025); the name opening the answer to a "Who …?" question
 is a person even when the tagger does not say so. A pronoun never stands for a name its own question
 gives, nor is it replaced when the question names, before it, something of its kind.
 A fragment ("And in 2024?", "What about India?") replaces the matching part of the previous question: a
@@ -149,6 +150,8 @@ def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp, answered_person
             name = _first_entity(_antecedent_order(answer, previous, labels, nlp), labels, nlp, named)
             if name is None and word in ("they", "them"):
                 name = _counted(previous, nlp)  # "How many died in them?" after "How many attacks …?"
+                if name is not None and not any(e.label_ == "DATE" for e in entities(doc)):
+                    name += _period(previous, nlp)  # … "in 2025": the things counted then
         if name is None:
             out.append(t.text_with_ws)
             continue
@@ -188,6 +191,16 @@ def _counted(previous: str, nlp) -> str | None:
     if head is None or head.tag_ != "NNS":
         return None
     return f"the {doc[_noun_start(head) : head.i + 1].text}"
+
+
+def _period(previous: str, nlp) -> str:
+    """ " in 2025": the time the question before asked about, with its preposition; "" if it named none."""
+    doc = parse(nlp, previous)
+    date = next((e for e in entities(doc) if e.label_ == "DATE"), None)
+    if date is None:
+        return ""
+    before = doc[date.start - 1] if date.start > 0 else None
+    return f" {before.text} {date.text}" if before is not None and before.dep_ == "prep" else f" {date.text}"
 
 
 def _people(answer: str, nlp) -> list[str]:

@@ -73,8 +73,9 @@ def test_a_follow_up_after_and_that_asks_its_own_question_is_that_question():
 def test_them_with_no_group_to_stand_for_is_what_the_question_before_counted():
     attacks = turn("How many attacks were recorded in the province during 2025?", "At least 254 attacks [1].")
     assert standalone("How many died in them?", attacks) == (
-        "How many died in the attacks?", "How many died in the attacks? recorded province 2025"
+        "How many died in the attacks during 2025?", "How many died in the attacks during 2025? recorded province"
     )
+    assert condense("Who carried them out last week?", attacks) == "Who carried the attacks out last week?"  # its own time
     assert condense("What did they say?", turn("Which group claimed the attacks?", "The BLA [1].")) == "What did BLA say?"
 
 
