@@ -28,7 +28,7 @@ from rag.nlp import text_of
 from rag.normalise import format_date, numbers
 from rag.sentences import Citations, Sentence
 
-_DROP_DEPS = frozenset("conj cc appos relcl acl advcl parataxis ccomp csubj mark dep meta preconj intj xcomp punct".split())
+_DROP_DEPS = frozenset("conj cc appos relcl acl advcl parataxis ccomp csubj mark dep meta preconj intj punct".split())
 _SHORT_DEPS = {"prep", "advmod", "npadvmod", "agent"}  # kept only when short: "in 2025", not a digression
 MAX_SHORT_WORDS = 6
 MAX_LEAD_WORDS = 30

@@ -125,3 +125,8 @@ def test_a_lead_never_leaves_a_bracket_or_quotation_open(answerer, question, tex
     shown = lead(answer(answerer, question, [passage(text)]))
     for opening, closing in (("(", ")"), ("“", "”")):
         assert shown.count(opening) == shown.count(closing), shown
+
+
+def test_a_lead_keeps_the_complement_its_verb_needs(answerer):
+    text = "In all, 15 trainers are set to put horses in the starting gate on Saturday."
+    assert "set to put horses" in lead(answer(answerer, "How many trainers will run horses?", [passage(text)]))
