@@ -75,7 +75,7 @@ def _resolve(question: str, history: list[Message], depth: int) -> tuple[str, st
     if core and core != question.strip() and _asks(parse(nlp, core)):  # "And who plays the whistleblower?"
         doc = parse(nlp, _with_asked_noun(core[:1].upper() + core[1:], previous, nlp))
     elif _is_fragment(doc):
-        return _fill_fragment(question, previous, nlp), previous
+        return _fill_fragment(core, previous, nlp), previous
     short = _short_answer(answer)
     return _resolve_pronouns(doc, previous, short, nlp, _answered_person(previous, short, nlp)), previous
 
@@ -247,8 +247,9 @@ def _with_asked_noun(question: str, previous: str, nlp) -> str:
     return f"{doc[:2].text} {before[start : head.i + 1].text} {doc[2:].text}"
 
 
-def _fill_fragment(fragment: str, previous: str, nlp) -> str:
-    core = _FRAGMENT_PREFIX.sub("", fragment).strip().rstrip("?").strip()
+def _fill_fragment(core: str, previous: str, nlp) -> str:
+    """`core`: the fragment without its "And"/"What about" ("in 2024?", "women?")."""
+    core = core.rstrip("?").strip()
     if not core:
         return previous
     frag, prev = parse(nlp, core), parse(nlp, previous)

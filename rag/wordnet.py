@@ -80,13 +80,25 @@ def _ranked_senses(lemma: str, pos: Pos) -> tuple[bytes, ...]:
     return tuple(fields[6 + n_pointers : 6 + n_pointers + n_senses])
 
 
-def _synset(offset: bytes, pos: Pos) -> tuple[int, list[str]]:
-    """A synset's lexicographer file (18 holds people) and its words."""
+@functools.lru_cache(maxsize=65536)
+def _data(offset: bytes, pos: Pos) -> tuple[int, tuple[str, ...], tuple[tuple[bytes, ...], ...]]:
+    """A synset's lexicographer file (18 holds people), its words and its pointers (symbol, offset, part
+    of speech, source/target), read from its line of the data file; nothing for an unknown offset."""
     line = _line(_mapped(f"data.{_FILES[pos]}"), offset)
     if line is None:
-        return -1, []
+        return -1, (), ()
     fields = line.split(b" | ", 1)[0].split()
-    return int(fields[1]), [fields[4 + 2 * i].decode("utf-8").replace("_", " ") for i in range(int(fields[3], 16))]
+    n_words = int(fields[3], 16)
+    words = tuple(fields[4 + 2 * i].decode("utf-8").replace("_", " ") for i in range(n_words))
+    at = 4 + 2 * n_words
+    pointers = tuple(tuple(fields[at + 1 + 4 * i : at + 5 + 4 * i]) for i in range(int(fields[at])))
+    return int(fields[1]), words, pointers
+
+
+def _synset(offset: bytes, pos: Pos) -> tuple[int, tuple[str, ...]]:
+    """A synset's lexicographer file (18 holds people) and its words."""
+    lexicon, words, _ = _data(offset, pos)
+    return lexicon, words
 
 
 _PEOPLE = 18
@@ -127,16 +139,9 @@ def _common_word(word: str) -> bool:
     return any(form.lower() in _synset(offset, "n")[1] for form in forms for offset in _ranked_senses(form, "n"))
 
 
-
 @functools.lru_cache(maxsize=65536)
 def _hypernyms(offset: bytes, pos: Pos) -> frozenset[bytes]:
-    line = _line(_mapped(f"data.{_FILES[pos]}"), offset)
-    if line is None:
-        return frozenset()
-    fields = line.split(b" | ", 1)[0].split()
-    at = 4 + 2 * int(fields[3], 16)
-    pointers = [fields[at + 1 + 4 * i : at + 5 + 4 * i] for i in range(int(fields[at]))]
-    return frozenset(p[1] for p in pointers if p[0] in _HYPERNYM and p[2].decode() == pos)
+    return frozenset(p[1] for p in _data(offset, pos)[2] if p[0] in _HYPERNYM and p[2].decode() == pos)
 
 
 @functools.lru_cache(maxsize=65536)  # a question's words meet the same passage words candidate after candidate
@@ -153,7 +158,6 @@ def related(a: str, b: str, pos: Pos) -> float:
     if any(_hypernyms(s, pos) & second for s in first) or any(_hypernyms(s, pos) & first for s in second):
         return 0.5
     return 0.0
-
 
 
 def kinship(a: str, b: str) -> int | None:
@@ -186,12 +190,12 @@ def kinds_of(noun: str) -> frozenset[bytes]:
 
 
 @functools.lru_cache(maxsize=16)
-def first_sense(noun: str) -> bytes | None:
+def _first_sense(noun: str) -> bytes | None:
     ranked = _ranked_senses(noun, "n")
     return ranked[0] if ranked else None
 
 
 def is_a(noun: str, kind: str) -> bool:
     """Whether some sense of `noun` is a kind of `kind` in its most frequent sense: "prison" of "structure"."""
-    target = first_sense(kind)
+    target = _first_sense(kind)
     return target is not None and target in kinds_of(noun)

@@ -78,7 +78,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
     top_dense = max((e.dense for e in evidence), default=0.0)
     named = [n for name in q.entities for n in (name, *other_names(name))]  # "India" repeats a question about Delhi
     # "the U.S." repeats a question about "American" negotiators (matched as a name, not word by word)
-    nationalities = [n for e in entities(q.doc) if e.label_ == "NORP" for n in other_names(e.text)]
+    spelled_names = named + [n for e in entities(q.doc) if e.label_ == "NORP" for n in other_names(e.text)]
     question_words = {w for t in q.terms for w in t.words} | {p for name in named for p in name_parts(name)}
     initials = _initials(q)
     asks_place = q.key == "where" or q.key.endswith(":place")
@@ -128,7 +128,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         # is no fault there, and a sentence's length says nothing (the sentence features weigh them).
         whole = q.form is Form.YESNO
         # "the European Broadcasting Union" repeats a question about the EBU, as "EBU" would
-        spelled = _names_in(named + nationalities, c.span) if any(t.is_title or t.is_upper for t in words) else set()
+        spelled = _names_in(spelled_names, c.span) if any(t.is_title or t.is_upper for t in words) else set()
         repeats = [t.lower_ in question_words or t.lemma_.lower() in question_words
                    or (t.is_upper and t.lower_ in initials) or t.i in spelled for t in words]
         f["in_question"] = 0.0 if whole else _share(repeats)
