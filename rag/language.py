@@ -13,6 +13,7 @@ import functools
 import re
 from collections.abc import Sequence
 
+from lemminflect import getInflection
 from spacy.tokens import Doc, Token
 
 from rag.models import ScoredChunk
@@ -205,20 +206,6 @@ def overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
     return any(start < b and a < end for a, b in spans)
 
 
-# --- inflection for restating a question as a clause ------------------------------------------------
-_IRREGULAR_PAST = dict(
-    pair.split(":")
-    for pair in (
-        "say:said lead:led give:gave make:made take:took go:went win:won pay:paid meet:met leave:left "
-        "tell:told find:found run:ran begin:began send:sent spend:spent hold:held buy:bought sell:sold "
-        "bring:brought fight:fought know:knew see:saw become:became come:came get:got have:had do:did put:put "
-        "set:set cut:cut hit:hit lose:lost build:built write:wrote speak:spoke steal:stole rise:rose fall:fell "
-        "seek:sought teach:taught think:thought catch:caught choose:chose drive:drove eat:ate forget:forgot "
-        "grow:grew keep:kept lend:lent mean:meant shut:shut sit:sat stand:stood strike:struck swear:swore"
-    ).split()
-)
-
-
 def denies(tokens, verb=None) -> bool:
     """Whether a clause says no: a negation ("not", "never", "no one", "took no questions") or a verb of
     refusal ("denied", "turned down"); two of them cancel out ("did not deny"). Given the clause's verb,
@@ -265,20 +252,11 @@ def replies(tokens) -> bool | None:
 
 
 def inflect(lemma: str, aux: str) -> str:
-    """The verb form "did"/"does" + `lemma` stands for: ("blame", "did") -> "blamed"."""
-    if aux == "did":
-        if lemma in _IRREGULAR_PAST:
-            return _IRREGULAR_PAST[lemma]
-        if lemma.endswith("e"):
-            return lemma + "d"
-        return lemma[:-1] + "ied" if re.search(r"[^aeiou]y$", lemma) else lemma + "ed"
-    if aux == "does":
-        if lemma in ("have", "be"):
-            return {"have": "has", "be": "is"}[lemma]
-        if re.search(r"(s|sh|ch|x|z|o)$", lemma):
-            return lemma + "es"
-        return lemma[:-1] + "ies" if re.search(r"[^aeiou]y$", lemma) else lemma + "s"
-    return lemma
+    """The verb form "did"/"does" + `lemma` stands for: ("blame", "did") -> "blamed", ("top", "did") ->
+    "topped". lemminflect knows irregular forms and consonant doubling, and guesses words it lacks."""
+    tag = {"did": "VBD", "does": "VBZ"}.get(aux)
+    forms = getInflection(lemma, tag) if tag else None
+    return forms[0] if forms else lemma
 
 
 def is_yes_no(doc: Doc) -> bool:

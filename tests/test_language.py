@@ -18,6 +18,7 @@ def nlp():
     "question, clause",
     [
         ("Who did Pakistan blame for the attacks?", "who Pakistan blamed for the attacks"),
+        ("What temperature mark did Britain top on Tuesday?", "what temperature mark Britain topped on Tuesday"),
         ("What is the literacy rate in Balochistan?", "what the literacy rate in Balochistan is"),
         ("How many people were killed on Saturday?", "how many people were killed on Saturday"),
         ("Did India reject the allegations?", "whether India rejected the allegations"),
@@ -75,7 +76,8 @@ def test_what_negates_the_asked_verb(nlp, text, verb, says_no):
 
 
 def test_past_and_present_forms_for_restated_questions():
-    assert [inflect(v, "did") for v in ("blame", "say", "try", "stop")] == ["blamed", "said", "tried", "stoped"]
+    did = ("blame", "say", "try", "stop", "top", "admit", "visit", "panic")
+    assert [inflect(v, "did") for v in did] == ["blamed", "said", "tried", "stopped", "topped", "admitted", "visited", "panicked"]
     assert [inflect(v, "does") for v in ("have", "watch", "carry", "run")] == ["has", "watches", "carries", "runs"]
 
 
