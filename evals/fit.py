@@ -16,9 +16,10 @@ right when its text holds one of the question's answers (for yes/no: when its se
    right in the lead and cited, unanswerable ones refused), averaged over its neighbours so that it keeps
    away from the edge of the best range, judged on out-of-fold probabilities through the same composer
    and claim check `ask()` uses; the lowest threshold whose count the data cannot tell from the best is
-   taken (`best_threshold`). Yes/no questions get one of their own (`OWN_THRESHOLD`), fitted on them
-   alone: their candidates are whole sentences, whose best probabilities sit lower than a figure's or a
-   name's.
+   taken (`best_threshold`); and as that pick jumps when a few probabilities move, the threshold is its
+   median over bootstrap resamples of the dev articles (`steady_threshold`). Yes/no questions get one of
+   their own (`OWN_THRESHOLD`), fitted on them alone: their candidates are whole sentences, whose best
+   probabilities sit lower than a figure's or a name's.
 The result, with what produced it, goes to rag/extractive/weights.json. The test split is never read.
 """
 
@@ -28,6 +29,7 @@ import argparse
 import datetime as dt
 import hashlib
 import math
+import random
 import statistics
 import subprocess
 import sys
@@ -51,6 +53,7 @@ FOLDS = 5
 STRENGTHS = (0.3, 1.0, 3.0, 10.0, 30.0)  # L2 penalties tried for the ranker
 THRESHOLD_WINDOW = 0.05  # share of the questions on either side the right count is averaged over
 OWN_THRESHOLD = ("yes/no",)  # question keys whose refusal threshold is fitted apart (see the docstring)
+RESAMPLES = 100  # bootstrap resamples of the dev articles the refusal threshold is the median over
 PRIOR_SMOOTHING = 5.0  # pseudo-candidates pulling a label's lift towards its pooled (or neutral) value
 
 
@@ -170,9 +173,12 @@ def calibrate(scores: list[float], right: list[bool]) -> tuple[float, float]:
     return float(model.coef_[0][0]), float(model.intercept_[0])
 
 
+def article_of(case: Case) -> str:
+    return (case.gold.sources or [case.gold.id])[0]
+
+
 def fold_of(case: Case) -> int:
-    article = (case.gold.sources or [case.gold.id])[0]
-    return int(hashlib.sha256(article.encode()).hexdigest(), 16) % FOLDS
+    return int(hashlib.sha256(article_of(case).encode()).hexdigest(), 16) % FOLDS
 
 
 def out_of_fold(cases: list[Case], strength: float) -> list[np.ndarray]:
@@ -242,16 +248,34 @@ def _within_noise(results: list[tuple[float, bool, bool]], low: float, high: flo
     return sum(gains) <= noise and smoothed_loss <= noise
 
 
-def thresholds_by_key(results: list[tuple[float, bool, bool]], keys: list[str]) -> tuple[float, dict[str, float], int]:
+def steady_threshold(results: list[tuple[float, bool, bool]], articles: list[str], rounds: int = RESAMPLES) -> tuple[float, int]:
+    """`best_threshold` bagged: the median of the thresholds it picks on `rounds` resamples of the
+    articles (drawn with replacement, each with all its questions), and how many questions that gets
+    right. The pick of a single sample jumps between the ends of the long flat stretch of near-equal
+    counts when a few probabilities move (a refit, a candidate more or less); the median of many does not."""
+    by_article: dict[str, list[tuple[float, bool, bool]]] = defaultdict(list)
+    for result, article in zip(results, articles, strict=True):
+        by_article[article].append(result)
+    names = sorted(by_article)
+    draw = random.Random(0)  # the same resamples every fit: the threshold is a function of the data
+    picks = [best_threshold([r for a in draw.choices(names, k=len(names)) for r in by_article[a]])[0] for _ in range(rounds)]
+    threshold = round(statistics.median(picks), 4)
+    return threshold, sum((p >= threshold and ok) or (p < threshold and unanswerable) for p, ok, unanswerable in results)
+
+
+def thresholds_by_key(results: list[tuple[float, bool, bool]], keys: list[str], articles: list[str]) -> tuple[float, dict[str, float], int]:
     """The threshold of the questions of each `OWN_THRESHOLD` key and the one of all others, each fitted
-    on its own questions (`best_threshold`), and how many questions they get right together."""
-    rest = [r for r, k in zip(results, keys, strict=True) if k not in OWN_THRESHOLD]
-    threshold, right = best_threshold(rest)
+    on its own questions (`steady_threshold`), and how many questions they get right together."""
+    def part(wanted) -> tuple[list, list]:
+        kept = [(r, a) for r, k, a in zip(results, keys, articles, strict=True) if wanted(k)]
+        return [r for r, _ in kept], [a for _, a in kept]
+
+    threshold, right = steady_threshold(*part(lambda k: k not in OWN_THRESHOLD))
     separate = {}
     for key in OWN_THRESHOLD:
-        part = [r for r, k in zip(results, keys, strict=True) if k == key]
-        if part:
-            separate[key], got = best_threshold(part)
+        own, own_articles = part(lambda k, key=key: k == key)
+        if own:
+            separate[key], got = steady_threshold(own, own_articles)
             right += got
     return threshold, separate, right
 
@@ -299,7 +323,7 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
         scale, shift = calibrate([score for score, _ in judged], [right for _, right in judged])
         results = outcomes(cases, scores, answerer, scale, shift)
         keys = [case.ranking.question.key for case in cases]
-        threshold, separate, right = thresholds_by_key(results, keys)
+        threshold, separate, right = thresholds_by_key(results, keys, [article_of(case) for case in cases])
         per_question = [separate.get(key, threshold) for key in keys]
         tried[strength] = (likelihood, threshold, separate, scale, shift, summary(results, per_question) | {"questions_right": right})
         log(f"L2 {strength}: held-out log-likelihood {likelihood:.4f}, threshold {threshold:.4f} {separate}, {right} of "

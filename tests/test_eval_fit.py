@@ -56,8 +56,11 @@ def test_yes_no_questions_get_a_threshold_of_their_own():
     yes_no = [(p, True, False) for p in (0.33, 0.3, 0.28, 0.26, 0.25)] + [(p, False, True) for p in (0.1, 0.08, 0.06, 0.04)]
     keys = ["who"] * len(names) + ["yes/no"] * len(yes_no)
     assert fit.best_threshold(names + yes_no) == (0.08, 9)  # one threshold for all answers every near-miss
-    threshold, separate, right = fit.thresholds_by_key(names + yes_no, keys)
-    assert (threshold, separate, right) == (0.6, {"yes/no": 0.1}, 15)
+    articles = [f"article-{n}" for n in range(len(keys))]
+    threshold, separate, right = fit.thresholds_by_key(names + yes_no, keys, articles)
+    # names: refuse the unanswerable ones from 0.6 down (not the right answers at 0.8 and 0.9); yes/no:
+    # answer the right ones from 0.25 up, refuse the near-misses below
+    assert 0.4 <= threshold <= 0.8 and 0.1 <= separate["yes/no"] <= 0.25 and right >= 14
     weights = Weights(features={}, intercept=0.0, threshold=threshold, thresholds=separate, prior={})
     assert weights.threshold_for("yes/no") == separate["yes/no"] and weights.threshold_for("who") == threshold
 
@@ -97,6 +100,20 @@ def test_the_threshold_keeps_its_distance_from_the_edge_of_the_best_stretch():
     assert fit.best_threshold(results, window=0.0) == (0.2, 58)
     t, right = fit.best_threshold(results, window=0.1)  # 9 questions on either side
     assert 0.21 <= t <= 0.52 and right == 59  # away from the cliff below 0.21
+
+
+def test_the_steady_threshold_is_the_median_pick_over_resampled_articles():
+    results = [(p / 100, False, True) for p in range(1, 21)]  # unanswerable: refusing them is right
+    results += [(p / 100, False, False) for p in range(21, 61)]  # answered wrong: refusing costs nothing
+    results += [(p / 100, True, False) for p in range(61, 100)]  # answered right
+    articles = [f"article-{n // 2}" for n in range(len(results))]
+    threshold, right = fit.steady_threshold(results, articles, rounds=30)
+    assert 0.15 <= threshold <= 0.52  # refuses the unanswerable ones and answers the right ones
+    assert right == sum((p >= threshold and ok) or (p < threshold and u) for p, ok, u in results)
+    assert fit.steady_threshold(results, articles, rounds=30) == (threshold, right)  # a function of the data
+    # one article's questions go into a resample together or not at all: with every question in one
+    # article, each resample is the whole set and the median is the single pick
+    assert fit.steady_threshold(results, ["one"] * len(results), rounds=5)[0] == fit.best_threshold(results)[0]
 
 
 FACTS = [
