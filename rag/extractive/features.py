@@ -19,7 +19,7 @@ from collections import defaultdict
 
 from spacy.tokens import Span, Token
 
-from rag.extractive.candidates import Candidate
+from rag.extractive.candidates import DATE_LABELS, Candidate
 from rag.extractive.evidence import Evidence, forms, meaning_within, word_match
 from rag.extractive.question import ALIGNED_VERB, Form, Question, asked_verb
 from rag.extractive.values import holds
@@ -27,6 +27,7 @@ from rag.language import KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
 from rag.meaning import Meaning
 from rag.names import Words, find_name, name_parts, other_names
 from rag.nlp import entities, text_of
+from rag.normalise import find_dates
 from rag.wordnet import is_a, related
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
@@ -34,6 +35,7 @@ FEATURES = (
     "prior",
     "kind_fit",
     "place_head",
+    "undated",
     "dense",
     "dense_gap",
     "cov_names",
@@ -88,6 +90,8 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["kind_fit"] = q.kinds.get(_kind(c.label), 0.0) if q.kinds else 0.0
         # "the Indian Creek Correctional Center", tagged an organisation, is a place to a "Where …?"
         f["place_head"] = float(asks_place and _names_a_place(c.span))
+        # "this day", "daily", "the same day": tagged a date, yet no day, month, year or decade a reader can use
+        f["undated"] = float(c.label in DATE_LABELS and not any(ch.isdigit() for ch in c.text) and not find_dates(c.text, s.chunk.published))
         f["dense"] = e.dense
         f["dense_gap"] = e.dense - top_dense
         f["cov_names"], f["cov_nouns"], f["cov_verbs"], f["cov_meaning"] = e.cov_names, e.cov_nouns, e.cov_verbs, e.cov_meaning

@@ -71,6 +71,12 @@ def test_a_name_whose_head_is_a_kind_of_place_answers_where(answerer):
     assert ranked(answerer, "Who helped Smith?", text)["the Indian Creek Correctional Center"].features["place_head"] == 0.0
 
 
+def test_a_date_that_names_no_day_month_or_year_is_marked(answerer):
+    text = "Congress adopted the flag on this day, June 14, 1777, and the city has celebrated it ever since the 1990s."
+    found = ranked(answerer, "When was the flag adopted?", text)
+    assert {t: c.features["undated"] for t, c in found.items()} == {"June 14, 1777": 0.0, "the 1990s": 0.0, "this day": 1.0}
+
+
 def test_who_a_sentence_is_according_to_is_who_says_it(answerer):
     found = ranked(answerer, "Which agency reported the figures?", "According to the statistics office, exports fell by 4 percent.")
     assert found["statistics office"].features["speaker"] == 1.0 and found["exports"].features["speaker"] == 0.0
