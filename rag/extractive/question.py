@@ -169,7 +169,9 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
         t.pos_ == "VERB" and t.tag_ == "VBG" and (t.i == nxt.head.i or t.dep_ == "nsubj") for t in doc[nxt.i + 1 :]
     )
     copula = copula and not helper
-    if copula and word in ("who", "what"):
+    # "What's the iPhone 13's UK starting price?": the copula's subject is a common noun, asked about
+    subject = next((c for c in nxt.children if c.dep_ in ("nsubj", "attr") and c.pos_ == "NOUN" and c.i > wh.i), None) if copula else None
+    if copula and word in ("who", "what") and subject is None:
         named = _noun_after(wh)
         named = _head_noun(named, through_possessive=True) if named is not None else None
         if named is not None and named.pos_ == "PROPN":  # "Who is Abdul Basit?", "Who is the hotel's Ian Harvey?"
@@ -195,7 +197,7 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
         return Form.NUMBER, f"how {nxt.lower_}" if nxt.lower_ in ("many", "much") else "how adj", focus
     # what / which: "which company's walnuts" asks for the company; "what is the company's name" for the name
     owned = wh.dep_ == "det" and wh.head.pos_ in ("NOUN", "PROPN")
-    noun = wh.head if owned else None if helper else _noun_after(wh)  # not "Munir" of "What was Munir showing?"
+    noun = wh.head if owned else None if helper else subject or _noun_after(wh)  # not "Munir" of "What was Munir showing?"
     if noun is not None and not owned:
         noun = _head_noun(noun, through_possessive=True)
     named = any(t.lemma_.lower() in NAME_VERBS and t.pos_ == "VERB" for t in doc)  # "What was the operation called?"
@@ -347,7 +349,7 @@ def _head_noun(token: Token, through_possessive: bool = False) -> Token:
     """ "security" → "personnel": the noun a modifier belongs to. Through a possessive only where no
     question word owns it: "Who is Pakistan's minister?" asks for the minister, "Which company's walnuts?"
     for the company."""
-    deps = ("compound", "amod", "poss") if through_possessive else ("compound", "amod")
+    deps = ("compound", "amod", "nmod", "poss") if through_possessive else ("compound", "amod", "nmod")
     while token.dep_ in deps and token.head.pos_ in ("NOUN", "PROPN") and token.head.i > token.i:
         token = token.head
     return token

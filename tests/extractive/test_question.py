@@ -29,6 +29,9 @@ def ask(answerer):
         ("Who is Abdul Basit?", Form.DESCRIBE, "describe"),
         ("What is Abdul Basit's job?", Form.DESCRIBE, "describe"),  # a role noun owned by a name
         ("What position does Imtiaz Gul hold?", Form.DESCRIBE, "describe"),
+        ("Who is the hotel's Ian Harvey?", Form.DESCRIBE, "describe"),
+        # the subject is a common noun, whatever names modify it: a figure is asked, not who the phone is
+        ("What's the iPhone 13's UK starting price?", Form.OPEN, "what:number"),
         ("What role did Pakistan play in the talks?", Form.OPEN, "what:person"),  # a role in something: no description
         ("What was the operation called?", Form.NAME, "name"),
         ("What is the name of the bill?", Form.NAME, "name"),
