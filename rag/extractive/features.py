@@ -48,7 +48,7 @@ FEATURES = (
     "passage_rank",
     "article_position",
     "is_row",
-    "focus_sim",
+    "has_context",
     "focus_exact",
     "focus_in_span",
     "modifiers",
@@ -91,7 +91,8 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         # "the Indian Creek Correctional Center", tagged an organisation, is a place to a "Where …?"
         f["place_head"] = float(asks_place and _names_a_place(c.span))
         # "this day", "daily", "the same day": tagged a date, yet no day, month, year or decade a reader can use
-        f["undated"] = float(c.label in DATE_LABELS and not any(ch.isdigit() for ch in c.text) and not find_dates(c.text, s.chunk.published))
+        vague = c.label in DATE_LABELS and not any(ch.isdigit() for ch in c.text)
+        f["undated"] = float(vague and not find_dates(c.text, s.chunk.published))
         f["dense"] = e.dense
         f["dense_gap"] = e.dense - top_dense
         f["cov_names"], f["cov_nouns"], f["cov_verbs"], f["cov_meaning"] = e.cov_names, e.cov_nouns, e.cov_verbs, e.cov_meaning
@@ -100,7 +101,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["article_position"] = 1 / (1 + s.chunk.position)
         f["is_row"] = float(s.is_row)
         nouns = context_nouns(c)
-        f["focus_sim"] = meaning.best(q.focus.lemma, [t.lemma_.lower() for t in nouns]) if q.focus is not None else 0.0
+        f["has_context"] = float(q.focus is not None and bool(nouns))
         f["focus_exact"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in nouns if t not in c.span))
         f["focus_in_span"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in c.span))
         around = [*nouns, *c.span, *_near(c.span)]

@@ -71,6 +71,13 @@ def test_a_name_whose_head_is_a_kind_of_place_answers_where(answerer):
     assert ranked(answerer, "Who helped Smith?", text)["the Indian Creek Correctional Center"].features["place_head"] == 0.0
 
 
+def test_a_candidate_with_nouns_saying_what_it_is_is_marked(answerer):
+    found = ranked(answerer, "How many sites were hit?", "Gunmen struck 12 locations, police said, and 40 died.")
+    assert found["12"].features["has_context"] == 1.0 and found["40"].features["has_context"] == 0.0  # "12" counts "locations"
+    # a question naming no thing asked about ("who") marks nothing
+    assert all(c.features["has_context"] == 0.0 for c in ranked(answerer, "Who was hit?", "Gunmen struck 12 locations.").values())
+
+
 def test_a_date_that_names_no_day_month_or_year_is_marked(answerer):
     text = "Congress adopted the flag on this day, June 14, 1777, and the city has celebrated it ever since the 1990s."
     found = ranked(answerer, "When was the flag adopted?", text)
