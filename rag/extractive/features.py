@@ -54,7 +54,6 @@ FEATURES = (
     "modifiers",
     "modifiers_missing",
     "predicate_sim",
-    "predicate_noun",
     "role_agrees",
     "role_differs",
     "focus_wordnet",
@@ -118,8 +117,6 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         elif q.predicate is not None and verb is not None:
             similarity = meaning.similarity(q.predicate.lemma, verb.lemma_.lower())
         f["predicate_sim"] = similarity
-        # The asked verb as a noun next to the candidate: "commander Anne McClain" for "Who commands …?"
-        f["predicate_noun"] = meaning.best(q.predicate.lemma, [t.lemma_.lower() for t in nouns]) if q.predicate is not None else 0.0
         aligned = similarity >= ALIGNED_VERB and q.role is not None and role is not None
         f["role_agrees"] = similarity if aligned and role == q.role else 0.0
         f["role_differs"] = similarity if aligned and role != q.role else 0.0
