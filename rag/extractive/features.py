@@ -49,6 +49,8 @@ FEATURES = (
     "article_position",
     "is_row",
     "has_context",
+    "focus_near",
+    "focus_close",
     "focus_exact",
     "focus_in_span",
     "modifiers",
@@ -101,6 +103,12 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["is_row"] = float(s.is_row)
         nouns = context_nouns(c)
         f["has_context"] = float(q.focus is not None and bool(nouns))
+        # "locations" for "sites", by meaning. The similarity of two unrelated nouns is about 0.3, not 0, so
+        # as a linear feature it marked every noun; in bands the fit weighs near and close meanings apart.
+        others = [t.lemma_.lower() for t in nouns if q.focus is not None and word_match(q.focus, t) < 1.0]
+        similarity = meaning.best(q.focus.lemma, others) if others else 0.0
+        f["focus_near"] = float(NEAR_MEANING <= similarity < CLOSE_MEANING)
+        f["focus_close"] = float(similarity >= CLOSE_MEANING)
         f["focus_exact"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in nouns if t not in c.span))
         f["focus_in_span"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in c.span))
         around = [*nouns, *c.span, *_near(c.span)]
@@ -151,6 +159,9 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
 
 
 _PLACE_KINDS = ("location", "structure", "facility")
+# MiniLM similarity of two nouns: synonyms sit at 0.55-0.76 ("site"/"location" 0.56, "price"/"cost" 0.73),
+# unrelated nouns at 0.25-0.4
+NEAR_MEANING, CLOSE_MEANING = 0.5, 0.65
 
 
 def _names_a_place(span: Span) -> bool:

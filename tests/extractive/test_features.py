@@ -74,6 +74,8 @@ def test_a_name_whose_head_is_a_kind_of_place_answers_where(answerer):
 def test_a_candidate_with_nouns_saying_what_it_is_is_marked(answerer):
     found = ranked(answerer, "How many sites were hit?", "Gunmen struck 12 locations, police said, and 40 died.")
     assert found["12"].features["has_context"] == 1.0 and found["40"].features["has_context"] == 0.0  # "12" counts "locations"
+    assert found["12"].features["focus_near"] + found["12"].features["focus_close"] == 1.0  # "locations" means "sites"
+    assert found["40"].features["focus_near"] == found["40"].features["focus_close"] == 0.0
     # a question naming no thing asked about ("who") marks nothing
     assert all(c.features["has_context"] == 0.0 for c in ranked(answerer, "Who was hit?", "Gunmen struck 12 locations.").values())
 
