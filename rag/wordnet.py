@@ -195,6 +195,20 @@ def _first_sense(noun: str) -> bytes | None:
     return ranked[0] if ranked else None
 
 
+@functools.lru_cache(maxsize=1)
+def _lexnames() -> dict[int, str]:
+    lines = (_root() / "lexnames").read_text(encoding="utf-8").splitlines()
+    return {int(number): name for number, name, *_ in (line.split() for line in lines if line.strip())}
+
+
+def category(noun: str) -> str | None:
+    """The broad category WordNet files `noun`'s most frequent sense under (its lexicographer file):
+    "person" for "pollster", "location" for "country", "time" for "season", "phenomenon" for "weather",
+    "possession" for "price"; None for a word WordNet lacks."""
+    ranked = _ranked_senses(noun, "n")
+    return _lexnames().get(_synset(ranked[0], "n")[0], "").removeprefix("noun.") or None if ranked else None
+
+
 def is_a(noun: str, kind: str) -> bool:
     """Whether some sense of `noun` is a kind of `kind` in its most frequent sense: "prison" of "structure"."""
     target = _first_sense(kind)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.wordnet import related, senses
+from rag.wordnet import category, related, senses
 
 
 @pytest.mark.parametrize(
@@ -29,3 +29,8 @@ def test_a_word_has_its_senses_and_parts_of_speech_are_apart():
     assert len(senses("attack", "n")) > 1 and len(senses("attack", "v")) > 1
     assert senses("attack", "n").isdisjoint(senses("attack", "v"))
     assert senses("", "n") == frozenset() and senses("aaaaaa", "v") == frozenset()
+
+
+def test_a_noun_s_category_is_the_file_its_most_frequent_sense_is_filed_under():
+    assert category("pollster") == "person" and category("season") == "time" and category("weather") == "phenomenon"
+    assert category("drugmaker") is None  # a word WordNet lacks

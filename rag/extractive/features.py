@@ -84,7 +84,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
     spelled_names = named + [n for e in entities(q.doc) if e.label_ == "NORP" for n in other_names(e.text)]
     question_words = {w for t in q.terms for w in t.words} | {p for name in named for p in name_parts(name)}
     initials = _initials(q)
-    asks_place = q.key == "where" or q.key.endswith(":place")
+    asks_place = q.key == "where" or (bool(q.kinds) and max(q.kinds, key=q.kinds.get) == "place")
     for c in candidates:
         e, s = c.evidence, c.evidence.sentence
         f = c.features

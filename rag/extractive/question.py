@@ -5,9 +5,9 @@ and the facts no paraphrase can change (numbers, dates, codes, names).
     q.form, q.key, q.predicate.lemma, q.role   # Form.ENTITY, "who", "blame", "object"
 
 Only grammar decides the form (question words, auxiliaries, the parse). The noun a "which"/"what"
-question asks about is placed among the kinds of answer by meaning (`Meaning.kinds`), so "which body"
-or "which airline" need no list of nouns; the ranker's fitted prior then weighs each entity label by
-that kind (`q.key`).
+question asks about keys the ranker's fitted prior by WordNet's broad category of it (`q.key`:
+"which:person" for "pollster", "what:phenomenon" for "weather"), so "which body" or "which airline" need
+no list of nouns; its closeness by meaning to each kind of answer (`Meaning.kinds`) is a soft feature.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from rag.meaning import Meaning
 from rag.names import name_parts
 from rag.nlp import parse_question
 from rag.normalise import CODE, day_of_year, find_dates, numbers, without_dates
+from rag.wordnet import category
 
 _NON_NAME_LABELS = {"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"}
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
@@ -75,7 +76,7 @@ class Question:
     text: str
     doc: Doc
     form: Form
-    key: str  # the type prior is keyed on this: "who", "how many", "which:place", ...
+    key: str  # the type prior is keyed on this: "who", "how many", "which:location" (WordNet category), ...
     kinds: dict[str, float] = field(default_factory=dict)  # the asked noun's closeness to each kind of answer
     focus: Term | None = None  # the thing asked about: "attacks" in "how many attacks"
     focus_modifiers: tuple[Term, ...] = ()  # words narrowing it: "security" (personnel), "civilian"
@@ -110,7 +111,10 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
         kind = max(kinds, key=kinds.get)
         if kind == "number" and (measured := _of_object(focus)) is not None:
             measure, focus = focus, measured  # "the value of the deal": the figure is found next to "deal"
-        key = f"{key}:{kind}"
+        # The prior is keyed on WordNet's broad category of the noun ("pollster": person, "price":
+        # attribute, "weather": phenomenon), which the fit learns the likely answers of; the kinds by
+        # meaning, which mistake nouns a category does not ("weather" for a time), stay a soft feature.
+        key = f"{key}:{category(_phrase(focus)) or category(focus.lemma_.lower()) or kind}"
         # The kind weighs candidates (through the prior keyed on it) but never narrows them: a kind read
         # wrongly from one noun ("toll" as a place) must not keep the figure out. Only a noun that names
         # a reason ("What was the reason for …?") asks for a clause instead of a span.
