@@ -216,8 +216,16 @@ def denies(tokens, verb=None) -> bool:
         # "No one was injured, the airline said": what was said is the clause that answers
         while verb.lemma_.lower() in SAY_VERBS and any(c.dep_ == "ccomp" for c in verb.children):
             verb = next(c for c in verb.children if c.dep_ == "ccomp")
+        # "was not permitted to [purchase]", "declined to [endorse]": what governs the verb through a
+        # complement bears on it too
+        governing = [verb]
+        while governing[-1].dep_ == "xcomp" and governing[-1].head.i != governing[-1].i:
+            governing.append(governing[-1].head)
         # spaCy makes a new Token on every access: compare positions, not objects
-        tokens = [t for t in tokens if verb.i in (t.i, t.head.i, t.head.head.i)]
+        ids = {v.i for v in governing}
+        # a word two steps down counts ("[no] one was hurt"), unless the step between is a clause of its
+        # own: in "will not be televised, as cameras are not expected …" the second "not" is the cameras'
+        tokens = [t for t in tokens if t.i in ids or t.head.i in ids or (t.head.head.i in ids and not _own_clause(t.head))]
     negations = sum(t.dep_ == "neg" or t.lower_ in NEGATIONS for t in tokens)
     # "neither X nor Y will withdraw" negates once; counted as two words it would cancel out
     negations -= any(t.lower_ == "neither" for t in tokens) and any(t.lower_ == "nor" for t in tokens)
@@ -230,7 +238,7 @@ def denies(tokens, verb=None) -> bool:
     refusals = 0
     for t in tokens:
         # the verb itself, or its complement: "decided to [decline]", "voted to [reject]"
-        if t.pos_ != "VERB" or (verb is not None and t.i != verb.i and not (t.dep_ == "xcomp" and t.head.i == verb.i)):
+        if t.pos_ != "VERB" or (verb is not None and t.i not in ids and not (t.dep_ == "xcomp" and t.head.i == verb.i)):
             continue
         lemma = t.lemma_.lower()
         particles = {c.lower_ for c in t.children if c.dep_ == "prt"}
@@ -239,6 +247,13 @@ def denies(tokens, verb=None) -> bool:
         refused = any(c.dep_ in REFUSED for c in t.children)
         refusals += (lemma in NEGATIVE_VERBS and refused) or any((lemma, p) in NEGATIVE_PHRASAL_VERBS for p in particles)
     return (negations + refusals) % 2 == 1
+
+
+_CLAUSES = ("advcl", "ccomp", "xcomp", "relcl", "acl", "conj", "csubj", "parataxis")
+
+
+def _own_clause(t) -> bool:
+    return t.pos_ in ("VERB", "AUX") and t.dep_ in _CLAUSES
 
 
 def replies(tokens) -> bool | None:

@@ -68,6 +68,13 @@ def test_a_clause_says_no_by_negation_or_a_verb_of_refusal(nlp, text, says_no):
         ("The senator spoke after citing the figures.", "citing", False),
         ("Neither the airline nor the union will accept the offer, she said.", "accept", True),  # one negation, not two
         ("Neither the airline nor the union will not accept the offer.", "accept", False),
+        # what governs the verb through its complement bears on it
+        ("Kelley was not legally permitted to purchase the firearms.", "purchase", True),
+        ("He declined to endorse the opposition leader.", "endorse", True),
+        ("He agreed to endorse the opposition leader.", "endorse", False),
+        # a negation in a clause of its own is not about the verb
+        ("The trial will not be televised, as cameras are not expected in the courtroom.", "televised", True),
+        ("The trial will be televised, as cameras are not banned from the courtroom.", "televised", False),
     ],
 )
 def test_what_negates_the_asked_verb(nlp, text, verb, says_no):
