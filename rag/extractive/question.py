@@ -109,12 +109,12 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
     if focus is not None and key in ("which", "what"):
         kinds = meaning.kinds(_phrase(focus))  # "fashion house" is an organisation, "house" a place
         kind = max(kinds, key=kinds.get)
-        if kind == "number" and (measured := _of_object(focus)) is not None:
-            measure, focus = focus, measured  # "the value of the deal": the figure is found next to "deal"
         # The prior is keyed on WordNet's broad category of the noun ("pollster": person, "price":
         # attribute, "weather": phenomenon), which the fit learns the likely answers of; the kinds by
         # meaning, which mistake nouns a category does not ("weather" for a time), stay a soft feature.
         key = f"{key}:{category(_phrase(focus)) or category(focus.lemma_.lower()) or kind}"
+        if kind == "number" and (measured := _of_object(focus)) is not None:
+            measure, focus = focus, measured  # "the value of the deal": the figure is found next to "deal"
         # The kind weighs candidates (through the prior keyed on it) but never narrows them: a kind read
         # wrongly from one noun ("toll" as a place) must not keep the figure out. Only a noun that names
         # a reason ("What was the reason for …?") asks for a clause instead of a span.
