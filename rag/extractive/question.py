@@ -106,6 +106,8 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
     qualifiers = _qualifiers(wh, focus)
     kinds: dict[str, float] = {}
     measure = None
+    if focus is not None and form is Form.NUMBER:
+        key = f"{key}:{category(_phrase(focus)) or category(focus.lemma_.lower()) or 'thing'}"  # "how many people"
     if focus is not None and key in ("which", "what"):
         kinds = meaning.kinds(_phrase(focus))  # "fashion house" is an organisation, "house" a place
         kind = max(kinds, key=kinds.get)
