@@ -87,9 +87,19 @@ def test_the_ranker_learns_what_sets_the_right_candidate_apart_within_its_questi
 def test_calibration_turns_higher_best_scores_into_higher_chances_of_being_right():
     scores = [-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 4.0]
     right = [False, False, False, True, False, True, True, True]
-    scale, shift = fit.calibrate(scores, right)
-    assert scale > 0
-    assert fit._sigmoid(scale * 4.0 + shift) > 0.8 > 0.2 > fit._sigmoid(scale * -2.0 + shift)
+    k = fit.calibrate(scores, [0.0] * len(scores), right)  # no lead says anything here
+    assert k.scale > 0
+    assert fit._sigmoid(k.scale * 4.0 + k.shift) > 0.8 > 0.2 > fit._sigmoid(k.scale * -2.0 + k.shift)
+
+
+def test_calibration_counts_a_winner_s_lead_over_its_rival():
+    # the same best scores, right when the winner was far ahead of the best other answer, wrong in a close race
+    rng = np.random.default_rng(1)
+    scores = list(rng.uniform(0, 2, 200))
+    ahead = list(rng.uniform(0, 4, 200))
+    right = [a > 2.0 for a in ahead]
+    k = fit.calibrate(scores, ahead, right)
+    assert k.lead > 0 and k.cap in fit.LEAD_CAPS and k.cap >= 2.0
 
 
 def test_the_threshold_keeps_its_distance_from_the_edge_of_the_best_stretch():

@@ -6,7 +6,9 @@
 
 The feature weights are fitted to pick each question's right candidate from among its own (a
 conditional logit), then scaled and shifted so that the best candidate's probability is how often an
-answer that sure is right (calibrated on the dev split); the threshold is on that probability.
+answer that sure is right (calibrated on the dev split); the threshold is on that probability. The
+calibration also weighs how far the candidate leads the best one giving another answer: a winner far
+ahead of every rival is right more often than one with the same score in a close race.
 
 Both come from one checked-in file that records what produced it (the command, the gold split, the
 commit and the scores on that split). Nothing here is set by hand: refit with `make fit`.
@@ -23,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from rag.extractive.candidates import Candidate
 from rag.extractive.features import FEATURES
+from rag.extractive.values import same_value
 
 WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 UNSEEN_LABEL = "*"  # the prior's entry for a label never seen with a question key
@@ -40,6 +43,9 @@ class Weights(BaseModel):
     prior: dict[str, dict[str, float]]
     # question keys fitted a threshold of their own (a yes/no question's candidates are whole sentences)
     thresholds: dict[str, float] = Field(default_factory=dict)
+    # the calibration's weight on a candidate's lead over its best rival (`leads`), counted up to `lead_cap`
+    lead: float = 0.0
+    lead_cap: float = 0.0
     provenance: dict = Field(default_factory=dict)
 
     def threshold_for(self, key: str) -> float:
@@ -66,11 +72,35 @@ def _load(path: Path) -> Weights:
 
 
 def rank(candidates: list[Candidate], key: str, weights: Weights) -> list[Candidate]:
+    scores = []
     for c in candidates:
         c.features["prior"] = weights.log_prior(key, c.label)
-        z = weights.intercept + sum(w * c.features[name] for name, w in weights.features.items())
-        c.probability = 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
+        scores.append(weights.intercept + sum(w * c.features[name] for name, w in weights.features.items()))
+    set_probabilities(candidates, scores, weights.lead, weights.lead_cap)
     return sorted(candidates, key=lambda c: (-c.probability, c.evidence.sentence.rank, c.span.start_char))
+
+
+def leads(candidates: list[Candidate], scores: list[float]) -> list[float]:
+    """How far each candidate's score is ahead of the best candidate giving another answer (0 when behind;
+    infinite when no candidate gives another). Candidates stating the same value, however written, are
+    one answer and no rivals of each other."""
+    order = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    out = []
+    for i, c in enumerate(candidates):
+        if i != order[0] and not same_value(c, candidates[order[0]]):
+            out.append(0.0)  # the best candidate is its rival, and ahead of it
+            continue
+        rival = next((j for j in order if j != i and not same_value(c, candidates[j])), None)
+        out.append(math.inf if rival is None else max(scores[i] - scores[rival], 0.0))
+    return out
+
+
+def set_probabilities(candidates: list[Candidate], scores: list[float], lead: float, cap: float) -> None:
+    """A candidate's probability of being right from its calibrated score and its lead over its best rival."""
+    ahead = leads(candidates, scores) if lead else [0.0] * len(candidates)
+    for c, z, margin in zip(candidates, scores, ahead, strict=True):
+        z += lead * min(margin, cap)
+        c.probability = 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
 def save(weights: Weights, path: Path = WEIGHTS_FILE) -> None:
@@ -83,6 +113,7 @@ def save(weights: Weights, path: Path = WEIGHTS_FILE) -> None:
     lines += [f"  {json.dumps(key)}: {json.dumps(table, sort_keys=True)}," for key, table in data["prior"].items()]
     lines[-1] = lines[-1].rstrip(",")
     lines += [" },", f' "thresholds": {json.dumps(data["thresholds"], sort_keys=True)},']
+    lines += [f' "lead": {data["lead"]},', f' "lead_cap": {data["lead_cap"]},']
     lines += [f' "provenance": {json.dumps(data["provenance"])}', "}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _load.cache_clear()
