@@ -390,10 +390,6 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
     )
 
 
-def _sigmoid(z: float) -> float:
-    return 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
-
-
 def main(argv: list[str] | None = None) -> int:
     from rag.pipeline import Pipeline
     from rag.settings import Settings

@@ -3,6 +3,7 @@ candidates, and the result is a weights file the answerer loads."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -89,7 +90,10 @@ def test_calibration_turns_higher_best_scores_into_higher_chances_of_being_right
     right = [False, False, False, True, False, True, True, True]
     k = fit.calibrate(scores, [0.0] * len(scores), right)  # no lead says anything here
     assert k.scale > 0
-    assert fit._sigmoid(k.scale * 4.0 + k.shift) > 0.8 > 0.2 > fit._sigmoid(k.scale * -2.0 + k.shift)
+    def probability(score):
+        return 1 / (1 + math.exp(-(k.scale * score + k.shift)))
+
+    assert probability(4.0) > 0.8 > 0.2 > probability(-2.0)
 
 
 def test_calibration_counts_a_winner_s_lead_over_its_rival():

@@ -107,14 +107,14 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
     kinds: dict[str, float] = {}
     measure = None
     if focus is not None and form is Form.NUMBER:
-        key = f"{key}:{category(_phrase(focus)) or category(focus.lemma_.lower()) or 'thing'}"  # "how many people"
+        key = f"{key}:{_category(focus) or 'thing'}"  # "how many:person" for "how many people"
     if focus is not None and key in ("which", "what"):
         kinds = meaning.kinds(_phrase(focus))  # "fashion house" is an organisation, "house" a place
         kind = max(kinds, key=kinds.get)
         # The prior is keyed on WordNet's broad category of the noun ("pollster": person, "price":
         # attribute, "weather": phenomenon), which the fit learns the likely answers of; the kinds by
         # meaning, which mistake nouns a category does not ("weather" for a time), stay a soft feature.
-        key = f"{key}:{category(_phrase(focus)) or category(focus.lemma_.lower()) or kind}"
+        key = f"{key}:{_category(focus) or kind}"
         if kind == "number" and (measured := _of_object(focus)) is not None:
             measure, focus = focus, measured  # "the value of the deal": the figure is found next to "deal"
         # The kind weighs candidates (through the prior keyed on it) but never narrows them: a kind read
@@ -332,6 +332,11 @@ def _is_content(t: Token, wh: Token | None) -> bool:
 def _phrase(noun: Token) -> str:
     words = [c for c in noun.children if c.dep_ == "compound" and c.i < noun.i] + [noun]
     return " ".join(t.lemma_.lower() if t is noun else t.lower_ for t in words)
+
+
+def _category(noun: Token) -> str | None:
+    """WordNet's category of the noun with its compounds ("fashion house"), else of the noun alone."""
+    return category(_phrase(noun)) or category(noun.lemma_.lower())
 
 
 def _term(token: Token) -> Term:
