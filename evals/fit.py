@@ -175,6 +175,15 @@ class Calibration:
     lead: float = 0.0
     cap: float = 0.0
 
+    # The same on the calibrated score (scale × score + shift), as the weights file and `rank` use it.
+    @property
+    def lead_on_calibrated(self) -> float:
+        return self.lead / self.scale
+
+    @property
+    def cap_on_calibrated(self) -> float:
+        return self.cap * self.scale
+
 
 def calibrate(scores: list[float], ahead: list[float], right: list[bool]) -> Calibration:
     """Platt scaling of the best scores, with the best candidate's lead over its best rival as a second
@@ -230,7 +239,8 @@ def outcomes(cases: list[Case], scores: list[np.ndarray], answerer: ExtractiveAn
     out = []
     for case, s in zip(cases, scores, strict=True):
         k = calibration or Calibration()
-        set_probabilities(case.ranking.candidates, [k.scale * float(score) + k.shift for score in s], k.lead / k.scale, k.cap * k.scale)
+        calibrated = [k.scale * float(score) + k.shift for score in s]
+        set_probabilities(case.ranking.candidates, calibrated, k.lead_on_calibrated, k.cap_on_calibrated)
         ranked = Ranking(case.ranking.question, case.ranking.evidence, sorted(case.ranking.candidates, key=lambda c: -c.probability))
         if ranked.best is None:
             out.append((0.0, False, case.gold.unanswerable))
@@ -254,7 +264,7 @@ def best_threshold(results: list[tuple[float, bool, bool]], window: float = THRE
     questions refused only by the higher one are right refusals and wrong ones by turns, and a surplus
     within one standard error of that sum is no evidence for refusing them."""
     thresholds = sorted({round(p, 4) for p, _, _ in results} | {0.0, 1.0})
-    counts = [sum((p >= t and ok) or (p < t and unanswerable) for p, ok, unanswerable in results) for t in thresholds]
+    counts = [_right_at(results, t) for t in thresholds]
     reach = int(window * len(results))
     smoothed = [statistics.fmean(counts[max(0, i - reach) : i + reach + 1]) for i in range(len(counts))]
     best = max(range(len(thresholds)), key=lambda i: (smoothed[i], counts[i], -i))
@@ -283,7 +293,12 @@ def steady_threshold(results: list[tuple[float, bool, bool]], articles: list[str
     draw = random.Random(0)  # the same resamples every fit: the threshold is a function of the data
     picks = [best_threshold([r for a in draw.choices(names, k=len(names)) for r in by_article[a]])[0] for _ in range(rounds)]
     threshold = round(statistics.median(picks), 4)
-    return threshold, sum((p >= threshold and ok) or (p < threshold and unanswerable) for p, ok, unanswerable in results)
+    return threshold, _right_at(results, threshold)
+
+
+def _right_at(results: list[tuple[float, bool, bool]], threshold: float) -> int:
+    """How many questions a threshold gets right: answered right at or above it, unanswerable below it."""
+    return sum((p >= threshold and ok) or (p < threshold and unanswerable) for p, ok, unanswerable in results)
 
 
 def thresholds_by_key(results: list[tuple[float, bool, bool]], keys: list[str], articles: list[str]) -> tuple[float, dict[str, float], int]:
@@ -366,8 +381,8 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
     return Weights(
         features={f: round(float(v) * scale, 6) for f, v in zip(FEATURES, w, strict=True)},
         intercept=round(calibration.shift, 6),
-        lead=round(calibration.lead / scale, 6),
-        lead_cap=round(calibration.cap * scale, 6),
+        lead=round(calibration.lead_on_calibrated, 6),
+        lead_cap=round(calibration.cap_on_calibrated, 6),
         threshold=threshold,
         thresholds=separate,
         prior=prior,

@@ -189,7 +189,7 @@ def kinds_of(noun: str) -> frozenset[bytes]:
     return frozenset(seen)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4096)
 def _first_sense(noun: str) -> bytes | None:
     ranked = _ranked_senses(noun, "n")
     return ranked[0] if ranked else None
@@ -205,8 +205,10 @@ def category(noun: str) -> str | None:
     """The broad category WordNet files `noun`'s most frequent sense under (its lexicographer file):
     "person" for "pollster", "location" for "country", "time" for "season", "phenomenon" for "weather",
     "possession" for "price"; None for a word WordNet lacks."""
-    ranked = _ranked_senses(noun, "n")
-    return _lexnames().get(_synset(ranked[0], "n")[0], "").removeprefix("noun.") or None if ranked else None
+    sense = _first_sense(noun)
+    if sense is None:
+        return None
+    return _lexnames().get(_synset(sense, "n")[0], "").removeprefix("noun.") or None
 
 
 def is_a(noun: str, kind: str) -> bool:

@@ -106,9 +106,9 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         # "locations" for "sites", by meaning. The similarity of two unrelated nouns is about 0.3, not 0, so
         # as a linear feature it marked every noun; in bands the fit weighs near and close meanings apart.
         others = [t.lemma_.lower() for t in nouns if q.focus is not None and word_match(q.focus, t) < 1.0]
-        similarity = meaning.best(q.focus.lemma, others) if others else 0.0
-        f["focus_near"] = float(NEAR_MEANING <= similarity < CLOSE_MEANING)
-        f["focus_close"] = float(similarity >= CLOSE_MEANING)
+        closeness = meaning.best(q.focus.lemma, others) if others else 0.0
+        f["focus_near"] = float(NEAR_MEANING <= closeness < CLOSE_MEANING)
+        f["focus_close"] = float(closeness >= CLOSE_MEANING)
         f["focus_exact"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in nouns if t not in c.span))
         f["focus_in_span"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in c.span))
         around = [*nouns, *c.span, *_near(c.span)]
