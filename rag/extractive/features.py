@@ -28,7 +28,7 @@ from rag.meaning import Meaning
 from rag.names import Words, find_name, name_parts, other_names
 from rag.nlp import entities, text_of
 from rag.normalise import find_dates
-from rag.wordnet import is_a, related
+from rag.wordnet import category, is_a, related
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
 FEATURES = (
@@ -53,6 +53,7 @@ FEATURES = (
     "focus_close",
     "focus_exact",
     "focus_in_span",
+    "title_fits",
     "modifiers",
     "modifiers_missing",
     "predicate_sim",
@@ -84,6 +85,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
     spelled_names = named + [n for e in entities(q.doc) if e.label_ == "NORP" for n in other_names(e.text)]
     question_words = {w for t in q.terms for w in t.words} | {p for name in named for p in name_parts(name)}
     initials = _initials(q)
+    asked = _asked_category(q)
     asks_place = q.key == "where" or (bool(q.kinds) and max(q.kinds, key=q.kinds.get) == "place")
     for c in candidates:
         e, s = c.evidence, c.evidence.sentence
@@ -111,6 +113,8 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["focus_close"] = float(closeness >= CLOSE_MEANING)
         f["focus_exact"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in nouns if t not in c.span))
         f["focus_in_span"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in c.span))
+        # "spokesperson Randhir Jaiswal", tagged an organisation, is a person by his title
+        f["title_fits"] = float(asked is not None and any(category(t.lemma_.lower()) == asked for t in _titles(c.span)))
         around = [*nouns, *c.span, *_near(c.span)]
         near = forms(around)
         f["modifiers"] = _share([any(w in near for w in m.words) for m in q.focus_modifiers])
@@ -162,6 +166,27 @@ _PLACE_KINDS = ("location", "structure", "facility")
 # MiniLM similarity of two nouns: synonyms sit at 0.55-0.76 ("site"/"location" 0.56, "price"/"cost" 0.73),
 # unrelated nouns at 0.25-0.4
 NEAR_MEANING, CLOSE_MEANING = 0.5, 0.65
+
+
+def _asked_category(q: Question) -> str | None:
+    """WordNet's category of what an entity question asks for: a person for "Who …?", the asked noun's
+    for "Which pollster …?" (the category its prior is keyed on)."""
+    if q.key == "who":
+        return "person"
+    wh, _, kind = q.key.partition(":")
+    return kind if wh in ("which", "what") and kind else None
+
+
+def _titles(span: Span) -> list[Token]:
+    """The nouns a name carries as its title: "[Interior Minister] Mohsin Naqvi", "[spokesperson] Randhir
+    Jaiswal", "Abdul Basit, a research [fellow]"."""
+    root = span.root
+    # a capitalised title ("Prime Minister"), not a word of a name ("Mercer" of "the Mercer Institute")
+    out = [ch for ch in root.children if ch.dep_ in ("compound", "appos")
+           and (ch.pos_ == "NOUN" or (ch.pos_ == "PROPN" and not ch.ent_type_))]
+    if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+        out.append(root.head)  # "India's foreign ministry [spokesman], Randhir Jaiswal"
+    return out
 
 
 def _names_a_place(span: Span) -> bool:

@@ -71,6 +71,15 @@ def test_a_name_whose_head_is_a_kind_of_place_answers_where(answerer):
     assert ranked(answerer, "Who helped Smith?", text)["the Indian Creek Correctional Center"].features["place_head"] == 0.0
 
 
+def test_a_name_whose_title_is_what_the_question_asks_for_is_marked(answerer):
+    text = "The ministry's spokesperson Randhir Jaiswal rejected the claims, and the Mercer Institute backed him."
+    found = ranked(answerer, "Who rejected the claims?", text)
+    assert found["Randhir Jaiswal"].features["title_fits"] == 1.0  # a person by his title, whatever its tag
+    assert found["the Mercer Institute"].features["title_fits"] == 0.0
+    # the title must be of the asked category: a spokesperson is no company
+    assert ranked(answerer, "Which company rejected the claims?", text)["Randhir Jaiswal"].features["title_fits"] == 0.0
+
+
 def test_a_candidate_with_nouns_saying_what_it_is_is_marked(answerer):
     found = ranked(answerer, "How many sites were hit?", "Gunmen struck 12 locations, police said, and 40 died.")
     assert found["12"].features["has_context"] == 1.0 and found["40"].features["has_context"] == 0.0  # "12" counts "locations"
