@@ -108,7 +108,10 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         # "locations" for "sites", by meaning. The similarity of two unrelated nouns is about 0.3, not 0, so
         # as a linear feature it marked every noun; in bands the fit weighs near and close meanings apart.
         others = [t.lemma_.lower() for t in nouns if q.focus is not None and word_match(q.focus, t) < 1.0]
-        closeness = meaning.best(q.focus.lemma, others) if others else 0.0
+        # a sentence that uses the asked noun itself means something else by its near words: in "killed 31
+        # civilians and 17 security personnel", the personnel are not the civilians asked about
+        said = q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in e.tokens)
+        closeness = meaning.best(q.focus.lemma, others) if others and not said else 0.0
         f["focus_near"] = float(NEAR_MEANING <= closeness < CLOSE_MEANING)
         f["focus_close"] = float(closeness >= CLOSE_MEANING)
         f["focus_exact"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in nouns if t not in c.span))

@@ -85,6 +85,10 @@ def test_a_candidate_with_nouns_saying_what_it_is_is_marked(answerer):
     assert found["12"].features["has_context"] == 1.0 and found["40"].features["has_context"] == 0.0  # "12" counts "locations"
     assert found["12"].features["focus_near"] + found["12"].features["focus_close"] == 1.0  # "locations" means "sites"
     assert found["40"].features["focus_near"] == found["40"].features["focus_close"] == 0.0
+    # a sentence that uses the asked noun itself means something else by a near one
+    found = ranked(answerer, "How many civilians were killed?", "Fighters killed 31 civilians and 17 security personnel.")
+    assert found["17"].features["focus_near"] == found["17"].features["focus_close"] == 0.0
+    assert found["31"].features["focus_exact"] == 1.0
     # a question naming no thing asked about ("who") marks nothing
     assert all(c.features["has_context"] == 0.0 for c in ranked(answerer, "Who was hit?", "Gunmen struck 12 locations.").values())
 
