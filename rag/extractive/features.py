@@ -69,6 +69,7 @@ FEATURES = (
     "clause_meaning",
     "tree_proximity",
     "quoted",
+    "asks",
     "says_no",
     "replies",
     "length",
@@ -155,6 +156,8 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["clause_meaning"] = meaning_within(e, clause)
         f["tree_proximity"] = _tree_proximity(c.span, e.near_question - set(range(c.span.start, c.span.end)))
         f["quoted"] = float(c.label == "QUOTED" or _within_quotes(c.span))
+        # "Has Justin Rose won the Masters?": an explainer's subheading asks, it does not say
+        f["asks"] = float(s.span.text.rstrip(" \n”\"’'").endswith("?"))
         # a sentence that settles a yes/no question often does so by saying no ("No one was injured")
         c.verb = asked_verb(q, c.span, e.matched, meaning) if c.label == "SENTENCE" else None
         f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, c.verb))

@@ -104,6 +104,12 @@ def test_who_a_sentence_is_according_to_is_who_says_it(answerer):
     assert found["statistics office"].features["speaker"] == 1.0 and found["exports"].features["speaker"] == 0.0
 
 
+def test_a_sentence_that_asks_is_marked(answerer):
+    asks, says = "Has Justin Rose won the Masters?", "Rory McIlroy won the Masters on Sunday."
+    found = ranked(answerer, "Who won the Masters?", f"{asks} {says}")
+    assert found["Justin Rose"].features["asks"] == 1.0 and found["Rory McIlroy"].features["asks"] == 0.0
+
+
 def test_a_yes_no_sentence_may_restate_the_question_and_is_marked_when_it_replies_outright(answerer):
     replies, restates = "Yes, Ana Ruiz is listed as a starter for the club.", "Ana Ruiz was a starter in the club's last final."
     found = ranked(answerer, "Is Ana Ruiz a starter for the club?", f"{replies} {restates}")
