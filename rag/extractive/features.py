@@ -70,6 +70,7 @@ FEATURES = (
     "tree_proximity",
     "quoted",
     "asks",
+    "headline",
     "says_no",
     "replies",
     "length",
@@ -157,7 +158,11 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["tree_proximity"] = _tree_proximity(c.span, e.near_question - set(range(c.span.start, c.span.end)))
         f["quoted"] = float(c.label == "QUOTED" or _within_quotes(c.span))
         # "Has Justin Rose won the Masters?": an explainer's subheading asks, it does not say
-        f["asks"] = float(s.span.text.rstrip(" \n”\"’'").endswith("?"))
+        last = _last_mark(s.span)
+        f["asks"] = float(last == "?")
+        # "Putin, North Korea's Kim meet in Russia", "Met Gala 2023 best dressed: See …": a headline or a
+        # link to another story, not a sentence of this one
+        f["headline"] = float(not s.is_row and last not in ".!?:;")
         # a sentence that settles a yes/no question often does so by saying no ("No one was injured")
         c.verb = asked_verb(q, c.span, e.matched, meaning) if c.label == "SENTENCE" else None
         f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, c.verb))
@@ -213,6 +218,11 @@ def _initials(q: Question) -> set[str]:
     that "FDI" in a source repeats the question rather than answering it."""
     words = [t.lower_ for t in q.doc if t.is_alpha and not t.is_stop]
     return {"".join(w[0] for w in words[i:j]) for i in range(len(words)) for j in range(i + 2, min(i + 7, len(words) + 1))}
+
+
+def _last_mark(sentence: Span) -> str:
+    """The sentence's last character, closing quotes and brackets aside: its full stop, if it has one."""
+    return sentence.text.rstrip(" \n”\"’')")[-1:]
 
 
 def _according_to(span: Span) -> bool:

@@ -110,6 +110,12 @@ def test_a_sentence_that_asks_is_marked(answerer):
     assert found["Justin Rose"].features["asks"] == 1.0 and found["Rory McIlroy"].features["asks"] == 0.0
 
 
+def test_a_headline_among_the_sentences_is_marked(answerer):
+    headline, says = "Putin, North Korea's Kim meet in Russia", "Kim Jong Un met Vladimir Putin at the Vostochny Cosmodrome."
+    found = ranked(answerer, "Where did Kim and Putin meet?", f"{headline}\n\n{says}")
+    assert found["Russia"].features["headline"] == 1.0 and found["Vostochny Cosmodrome"].features["headline"] == 0.0
+
+
 def test_a_yes_no_sentence_may_restate_the_question_and_is_marked_when_it_replies_outright(answerer):
     replies, restates = "Yes, Ana Ruiz is listed as a starter for the club.", "Ana Ruiz was a starter in the club's last final."
     found = ranked(answerer, "Is Ana Ruiz a starter for the club?", f"{replies} {restates}")
