@@ -26,6 +26,8 @@ def words(text: str) -> frozenset[str]:
 # --- closed classes -----------------------------------------------------------------------------------
 WH_WORDS = words("who whom whose what which when where why how")
 AUX_WORDS = words("is are was were do does did has have had can could will would should may might must")
+# auxiliaries and conjunctions that make a clause a possibility, not a fact: "could reach", "if it rains"
+HEDGES = words("would could might may should if unless")
 NEGATIONS = words("not n't no never neither nor none nobody nothing")
 # Verbs that assert the opposite of what they take: "X denied the claim" answers "Did X confirm it?" with no.
 NEGATIVE_VERBS = words("deny reject refuse decline fail dismiss oppose lack halt cancel block veto")

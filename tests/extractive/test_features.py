@@ -116,6 +116,11 @@ def test_a_headline_among_the_sentences_is_marked(answerer):
     assert found["Russia"].features["headline"] == 1.0 and found["Vostochny Cosmodrome"].features["headline"] == 0.0
 
 
+def test_a_possibility_is_marked_and_a_fact_is_not(answerer):
+    found = ranked(answerer, "How many people died?", "Officials said 12 people died. The toll could reach 40 people if more bodies are found.")
+    assert found["12"].features["hedged"] == 0.0 and found["40"].features["hedged"] == 1.0
+
+
 def test_a_yes_no_sentence_may_restate_the_question_and_is_marked_when_it_replies_outright(answerer):
     replies, restates = "Yes, Ana Ruiz is listed as a starter for the club.", "Ana Ruiz was a starter in the club's last final."
     found = ranked(answerer, "Is Ana Ruiz a starter for the club?", f"{replies} {restates}")
