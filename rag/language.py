@@ -258,6 +258,19 @@ def _own_clause(t) -> bool:
     return t.pos_ in ("VERB", "AUX") and t.dep_ in _CLAUSES
 
 
+def tense(verb) -> str | None:
+    """ "future", "past" or "present": when a clause's verb puts what it says ("will meet", "'ll meet",
+    "met", "was held", "had met", "meets"); None for no verb."""
+    if verb is None:
+        return None
+    auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+    if any(a.lower_ in ("will", "'ll", "’ll", "shall") for a in auxes):
+        return "future"
+    if verb.tag_ == "VBD" or any(a.tag_ == "VBD" for a in auxes):
+        return "past"
+    return "present"
+
+
 def replies(tokens) -> bool | None:
     """The yes (True) or no (False) a sentence says as an interjection, the first if several: "Yes, X is
     listed as a starter", "No, said the meteorologist", "The short answer: yes." None when it says

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.cleaning import normalise_text
-from rag.language import addresses_a_model, denies, embedded_question, inflect, is_yes_no, model_addressed_spans
+from rag.language import addresses_a_model, denies, embedded_question, inflect, is_yes_no, model_addressed_spans, tense
 from rag.nlp import load_nlp, parse
 
 
@@ -80,6 +80,22 @@ def test_a_clause_says_no_by_negation_or_a_verb_of_refusal(nlp, text, says_no):
 def test_what_negates_the_asked_verb(nlp, text, verb, says_no):
     doc = parse(nlp, text)
     assert denies(doc, next(t for t in doc if t.text == verb)) is says_no
+
+
+@pytest.mark.parametrize(
+    ("text", "verb", "when"),
+    [
+        ("The talks will be held in Washington.", "held", "future"),
+        ("They'll meet in June.", "meet", "future"),
+        ("The second round was held in Ottawa.", "held", "past"),
+        ("The leaders met on Monday.", "met", "past"),
+        ("The leaders had met before.", "met", "past"),
+        ("The committee meets every month.", "meets", "present"),
+    ],
+)
+def test_when_a_clause_puts_what_it_says(nlp, text, verb, when):
+    doc = parse(nlp, text)
+    assert tense(next(t for t in doc if t.text == verb)) == when
 
 
 def test_past_and_present_forms_for_restated_questions():

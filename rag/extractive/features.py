@@ -23,7 +23,7 @@ from rag.extractive.candidates import DATE_LABELS, Candidate
 from rag.extractive.evidence import Evidence, forms, meaning_within, word_match
 from rag.extractive.question import ALIGNED_VERB, Form, Question, asked_verb
 from rag.extractive.values import holds
-from rag.language import HEDGES, KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies
+from rag.language import HEDGES, KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies, tense
 from rag.meaning import Meaning
 from rag.names import Words, find_name, name_parts, other_names
 from rag.nlp import entities, text_of
@@ -72,6 +72,7 @@ FEATURES = (
     "asks",
     "headline",
     "hedged",
+    "tense_differs",
     "says_no",
     "replies",
     "length",
@@ -89,6 +90,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
     question_words = {w for t in q.terms for w in t.words} | {p for name in named for p in name_parts(name)}
     initials = _initials(q)
     asked = _asked_category(q)
+    asked_tense = tense(next((t for t in q.doc if t.dep_ == "ROOT"), None))
     asks_place = q.key == "where" or (bool(q.kinds) and max(q.kinds, key=q.kinds.get) == "place")
     for c in candidates:
         e, s = c.evidence, c.evidence.sentence
@@ -170,6 +172,8 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         # "the toll could reach 50", "if the talks fail": a possibility, not a fact
         stating = c.verb if c.verb is not None else _clause_verb(c.span)
         f["hedged"] = float(stating is not None and any(ch.lower_ in HEDGES and ch.dep_ in ("aux", "mark") for ch in stating.children))
+        # "When will the third round be held?" is not answered by when the second one was
+        f["tense_differs"] = float({asked_tense, tense(stating)} == {"future", "past"})
         # "Yes, X is listed as a starter": a sentence that replies to a question, as explainers do
         f["replies"] = float(whole and replies(c.span) is not None)
         f["length"] = 0.0 if whole else math.log1p(len(c.span))

@@ -121,6 +121,12 @@ def test_a_possibility_is_marked_and_a_fact_is_not(answerer):
     assert found["12"].features["hedged"] == 0.0 and found["40"].features["hedged"] == 1.0
 
 
+def test_a_candidate_told_in_another_tense_than_asked_is_marked(answerer):
+    text = "The second round was held on May 2. The third round will be held on June 9."
+    found = ranked(answerer, "When will the third round be held?", text)
+    assert found["May 2"].features["tense_differs"] == 1.0 and found["June 9"].features["tense_differs"] == 0.0
+
+
 def test_a_yes_no_sentence_may_restate_the_question_and_is_marked_when_it_replies_outright(answerer):
     replies, restates = "Yes, Ana Ruiz is listed as a starter for the club.", "Ana Ruiz was a starter in the club's last final."
     found = ranked(answerer, "Is Ana Ruiz a starter for the club?", f"{replies} {restates}")
