@@ -76,6 +76,7 @@ FEATURES = (
     "says_no",
     "replies",
     "length",
+    "sentence_length",
     "agreement",
     "other_sources",
     "articles_agree",
@@ -179,6 +180,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["length"] = 0.0 if whole else math.log1p(len(c.span))
     _agreement(candidates)
     _articles_agree(candidates, evidence)
+    _sentence_lengths(candidates)
 
 
 _PLACE_KINDS = ("location", "structure", "facility")
@@ -236,6 +238,16 @@ def _clause_verb(span: Span) -> Token | None:
             return None
         tok = tok.head
     return tok
+
+
+def _sentence_lengths(candidates: list[Candidate]) -> None:
+    """A long sentence's closeness in meaning is spread over more things than the one asked about. Its
+    length counts against the other candidates' (log words, less their mean): how long one source writes
+    its sentences says nothing about how sure an answer is."""
+    lengths = [math.log1p(len(c.evidence.sentence.span)) for c in candidates]
+    mean = sum(lengths) / len(lengths) if lengths else 0.0
+    for c, length in zip(candidates, lengths, strict=True):
+        c.features["sentence_length"] = length - mean
 
 
 def _last_mark(sentence: Span) -> str:

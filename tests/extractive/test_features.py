@@ -3,6 +3,8 @@ question (the noun it counts, the role it fills for the asked verb) where the se
 
 from __future__ import annotations
 
+import pytest
+
 from rag.extractive.features import FEATURES
 from tests.passages import passage
 
@@ -125,6 +127,16 @@ def test_a_candidate_told_in_another_tense_than_asked_is_marked(answerer):
     text = "The second round was held on May 2. The third round will be held on June 9."
     found = ranked(answerer, "When will the third round be held?", text)
     assert found["May 2"].features["tense_differs"] == 1.0 and found["June 9"].features["tense_differs"] == 0.0
+
+
+def test_a_longer_sentence_counts_against_the_others_and_not_against_the_question(answerer):
+    short = "Rivera won the race."
+    long = "After a long season of crashes, protests and a change of team owners in the spring, Ortiz won the race in the end."
+    found = ranked(answerer, "Who won the race?", f"{short} {long}")
+    assert found["Rivera"].features["sentence_length"] < 0 < found["Ortiz"].features["sentence_length"]
+    # what is left is the candidates' own lengths, less their mean: a source's long sentences lower no answer's confidence
+    everyone = answerer.rank("Who won the race?", [passage(f"{short} {long}")]).candidates
+    assert sum(c.features["sentence_length"] for c in everyone) == pytest.approx(0.0)
 
 
 def test_a_yes_no_sentence_may_restate_the_question_and_is_marked_when_it_replies_outright(answerer):
