@@ -1,15 +1,16 @@
 """What the answerer reads of the index, computed once at ingest and stored with it: each chunk's parse
-(tokens, tags, lemmas, dependencies, sentences and named entities) and a vector per sentence; each
+(tokens, tags, lemmas, dependencies, sentences and named entities) and an e5 vector per sentence
+(`rag.relevance`); each
 article's names, figures and dates; a vector per content word (one table for the index). A question new
 to the process then costs lookups and arithmetic instead of parsing and embedding again every passage it
 retrieved.
 
-    found = analyse(chunks, nlp, meaning, docs.known_words)       # at ingest
+    found = analyse(chunks, nlp, meaning, relevance, docs.known_words)   # at ingest
     docs.add_words(found.words)
     docs.replace_source(source, chunks, found.chunks, Article.of(source.title, source.text, source.published))
 
-    analyses = Analyses(nlp, meaning, docs.analyses)            # at question time
-    analyses.load(passages)            # one read for all of them; their sentence vectors go to `meaning`
+    analyses = Analyses(nlp, relevance, docs.analyses)           # at question time
+    analyses.load(passages)            # one read for all of them; their sentence vectors go to `relevance`
     sentences = passage_sentences(passages, analyses.doc)
 
 A chunk without a stored analysis (an answerer over hand-made chunks, an LLM backend's extra passages) is
@@ -39,6 +40,7 @@ from rag.models import Chunk, ScoredChunk
 from rag.names import Words, find_name
 from rag.nlp import PARSED_CHUNKS, parse, parse_all
 from rag.normalise import date_keys, numbers
+from rag.relevance import Relevance
 from rag.sentences import chunk_sentences
 
 # What a Doc keeps in the index: every annotation of a fresh parse that the answerer reads (tests/
@@ -55,7 +57,7 @@ WORD_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})  # the words whose meanin
 class ChunkAnalysis:
     chunk_id: str
     doc: bytes  # the chunk's parse (`doc_bytes`)
-    sentences: bytes  # `meaning.pack`ed vectors of `sentence_contents(chunk, doc)`, in that order
+    sentences: bytes  # `meaning.pack`ed e5 vectors (`Relevance.embed`) of `sentence_contents(chunk, doc)`, in that order
 
 
 @dataclass
@@ -101,12 +103,12 @@ StoredAnalyses = Callable[[list[str]], dict[str, tuple[bytes, bytes]]]  # chunk 
 KnownWords = Callable[[list[str]], set[str]]  # which of these words the index already has vectors for
 
 
-def analyse(chunks: list[Chunk], nlp: Language, meaning: Meaning, known_words: KnownWords) -> Analysed:
+def analyse(chunks: list[Chunk], nlp: Language, meaning: Meaning, relevance: Relevance, known_words: KnownWords) -> Analysed:
     parsed = [doc_bytes(doc) for doc in parse_all(nlp, [chunk.text for chunk in chunks])]
     docs = [doc_from_bytes(data, nlp.vocab) for data in parsed]  # read as questions will read them
     contents = [sentence_contents(chunk, doc) for chunk, doc in zip(chunks, docs, strict=True)]
     unique = list(dict.fromkeys(text for texts in contents for text in texts))  # overlapping chunks share some
-    vectors = dict(zip(unique, meaning.embed(unique), strict=True))
+    vectors = dict(zip(unique, relevance.embed(unique), strict=True))
     words = {t.lemma_.lower() for doc in docs for t in doc if t.pos_ in WORD_POS and not t.is_stop}
     new = sorted(words - known_words(sorted(words)))
     return Analysed(
@@ -165,13 +167,13 @@ def doc_from_bytes(data: bytes, vocab: Vocab) -> Doc:
 class Analyses:
     """Parsed chunks, read from the index when it has them (kept for the most recent PARSED_CHUNKS)."""
 
-    def __init__(self, nlp: Language, meaning: Meaning, stored: StoredAnalyses | None = None):
-        self.nlp, self.meaning, self.stored = nlp, meaning, stored
+    def __init__(self, nlp: Language, relevance: Relevance, stored: StoredAnalyses | None = None):
+        self.nlp, self.relevance, self.stored = nlp, relevance, stored
         self._loaded: OrderedDict[str, tuple[Doc, list[str], np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()
 
     def load(self, passages: list[ScoredChunk]) -> None:
-        """Read what the index holds for `passages` and hand their sentence vectors to `meaning`."""
+        """Read what the index holds for `passages` and hand their sentence vectors to `relevance`."""
         if self.stored is None:
             return
         chunks = {p.chunk.chunk_id: p.chunk for p in passages}
@@ -189,7 +191,7 @@ class Analyses:
                 self._loaded.popitem(last=False)
         for _, contents, vectors in ready.values():
             if len(contents) == len(vectors):  # else the parse was read differently: embed them again
-                self.meaning.remember(contents, vectors)
+                self.relevance.remember(contents, vectors)
 
     def doc(self, chunk: Chunk) -> Doc:
         with self._lock:

@@ -29,6 +29,7 @@ from rag.errors import IndexReadOnly, SourcePathMissing
 from rag.keyword import KeywordIndex
 from rag.meaning import Meaning
 from rag.models import Chunk, IngestReport, SkippedItem, Source
+from rag.relevance import Relevance
 from rag.settings import Settings
 from rag.sources import load_sources
 from rag.store import VectorStore
@@ -77,9 +78,10 @@ def reconcile(docs: DocStore, vectors: VectorStore) -> set[str]:
 
 
 class Ingester:
-    def __init__(self, settings: Settings, docs: DocStore, vectors: VectorStore, embedder: MiniLMEmbedding, nlp: Language):
+    def __init__(self, settings: Settings, docs: DocStore, vectors: VectorStore, embedder: MiniLMEmbedding, nlp: Language,
+                 relevance: Relevance | None = None):
         self.settings, self.docs, self.vectors, self.embedder = settings, docs, vectors, embedder
-        self.nlp, self.meaning = nlp, Meaning(embedder)
+        self.nlp, self.meaning, self.relevance = nlp, Meaning(embedder), relevance or Relevance()
 
     def run(self, paths: Iterable[Path], prune: bool = False, on_progress: ProgressCallback | None = None,
             on_wait: WaitCallback | None = None) -> IngestReport:
@@ -142,7 +144,7 @@ class Ingester:
         chunks = [chunk for _, own in pending for chunk in own]
         vectors = self.embedder.embed_texts([chunk.text for chunk in chunks])
         # What the answerer reads of each chunk, so questions need not parse and embed it again
-        analysed = analyse(chunks, self.nlp, self.meaning, self.docs.known_words)
+        analysed = analyse(chunks, self.nlp, self.meaning, self.relevance, self.docs.known_words)
         by_chunk = {a.chunk_id: a for a in analysed.chunks}
         old = {source.source_id: set(self.docs.chunk_ids(source.source_id)) for source, _ in pending}
         # Vectors first, for all pending sources in one call (Chroma costs ~40 ms a call on top of ~1 ms a

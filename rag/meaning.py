@@ -1,14 +1,14 @@
-"""Closeness in meaning, from the same MiniLM that embeds passages: question against sentence, and word
-against word ("body" and "committee", "accuse" and "blame") where spelling cannot tell.
+"""Closeness in meaning, from the same MiniLM that embeds passages: word against word ("body" and
+"committee", "accuse" and "blame") where spelling cannot tell. (How well a sentence answers the question
+is e5's to say: rag.relevance.)
 
     meaning = Meaning(embedder, stored=lookup)   # lookup(texts) -> the vectors the index holds for some of them
     meaning.similarity("blame", "accuse")        # cosine of the two vectors
     meaning.kinds("airline")                     # {"organisation": 0.5, "person": 0.2, ...}
 
-Ingest embeds every indexed sentence and content word with `embed` and stores the vectors (rag.analysis);
-at question time they come from the index (`stored`, or `remember` for a loaded chunk's sentences) and
-only what ingest never saw is embedded. Vectors are cached per process: the same words and sentences
-come back question after question.
+Ingest embeds every indexed content word with `embed` and stores the vectors (rag.analysis); at question
+time they come from the index (`stored`) and only what ingest never saw is embedded. Vectors are cached
+per process: the same words come back question after question.
 """
 
 from __future__ import annotations
@@ -43,13 +43,6 @@ class Meaning:
         # One text per run: the int8 model scales activations per batch, so a text's vector (and with it an
         # answer) would otherwise depend on which texts were embedded beside it.
         return unpack(pack(self.embedder.embed_texts(texts, batch_size=1)))
-
-    def remember(self, texts: list[str], vectors: np.ndarray) -> None:
-        """Vectors read from the index (a retrieved chunk's sentences), so they are not embedded again."""
-        with self._lock:
-            for text, vector in zip(texts, vectors, strict=True):
-                self._cache[text] = vector
-            self._trim()
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         with self._lock:

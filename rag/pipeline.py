@@ -27,6 +27,7 @@ from rag.keyword import KeywordIndex
 from rag.models import Answer, Filters, IngestReport, Message, ScoredChunk, Source, SourceInfo, new_answer_id
 from rag.normalise import format_date
 from rag.offline import disable_llama_index_defaults
+from rag.relevance import Relevance
 from rag.retrieve import Retriever
 from rag.settings import Settings
 from rag.store import VectorStore
@@ -151,6 +152,7 @@ class Pipeline:
         self.docs = DocStore(self.settings.docstore_path)
         self.vectors = VectorStore(self.settings)
         self.embedder = MiniLMEmbedding(self.settings.embed_model, self.settings.embed_batch_size, self.settings.model_cache_dir)
+        self.relevance = Relevance()  # one e5 for ingest and answers: its model is loaded once
         self._keyword: KeywordIndex | None = None
         self._keyword_lock = threading.Lock()
         self._vectors_generation = self.docs.generation()
@@ -159,7 +161,7 @@ class Pipeline:
 
     # --- index ----------------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path] | None = None, prune: bool = False, on_progress=None, on_wait=None) -> IngestReport:
-        ingester = Ingester(self.settings, self.docs, self.vectors, self.embedder, self.nlp)
+        ingester = Ingester(self.settings, self.docs, self.vectors, self.embedder, self.nlp, self.relevance)
         report = ingester.run(paths or [self.settings.sources_dir], prune=prune, on_progress=on_progress, on_wait=on_wait)
         self._keyword = None
         self._vectors_generation = self.docs.generation()  # our own writes are already in our client
@@ -238,7 +240,8 @@ class Pipeline:
         from rag.extractive import ExtractiveAnswerer
 
         return ExtractiveAnswerer(
-            self.embedder, self.nlp, stored=self.docs, articles=self._article_text, threshold=self.settings.refusal_threshold
+            self.embedder, self.nlp, stored=self.docs, articles=self._article_text, threshold=self.settings.refusal_threshold,
+            relevance=self.relevance,
         )
 
     def _article_text(self, source_id: str) -> str | None:

@@ -29,12 +29,12 @@ def _annotations(doc):
 
 
 class Recorder:
-    """Wraps `Meaning.embed` to see what a question had to embed."""
+    """Wraps the `embed` of a `Meaning` or a `Relevance` to see what a question had to embed."""
 
-    def __init__(self, meaning):
+    def __init__(self, embedder):
         self.texts: list[str] = []
-        self._embed = meaning.embed
-        meaning.embed = self
+        self._embed = embedder.embed
+        embedder.embed = self
 
     def __call__(self, texts):
         self.texts += texts
@@ -43,7 +43,7 @@ class Recorder:
 
 def test_a_stored_parse_reads_back_as_the_question_time_parse(seed_pipeline):
     chunks = seed_pipeline.docs.all_chunks()
-    stored = Analyses(seed_pipeline.nlp, seed_pipeline.extractive.meaning, seed_pipeline.docs.analyses)
+    stored = Analyses(seed_pipeline.nlp, seed_pipeline.extractive.relevance, seed_pipeline.docs.analyses)
     stored.load([ScoredChunk(chunk=c, score=0.0) for c in chunks])
     assert chunks and len(seed_pipeline.docs.analyses([c.chunk_id for c in chunks])) == len(chunks)
     for chunk in chunks:
@@ -65,11 +65,12 @@ def test_a_question_embeds_none_of_its_passages_sentences(seed_pipeline):
     question = "How many attacks did the BLA carry out in 2025?"
     passages = seed_pipeline.retrieve(question)
     answerer = ExtractiveAnswerer(seed_pipeline.embedder, seed_pipeline.nlp, stored=seed_pipeline.docs)
-    recorder = Recorder(answerer.meaning)
+    words, sentences_embedded = Recorder(answerer.meaning), Recorder(answerer.relevance)
     answer = answerer.answer(question, passages)
     sentences = {s for p in passages for s in sentence_contents(p.chunk, parse(seed_pipeline.nlp, p.chunk.text))}
     assert answer.answerable
-    assert recorder.texts and not sentences & set(recorder.texts)  # the question itself, and words ingest never saw
+    assert sentences_embedded.texts == []  # only the question is (as a query)
+    assert not sentences & set(words.texts)  # at most words ingest never saw
 
 
 def _same_answers(pipeline: Pipeline, questions: list[dict]) -> list[str]:

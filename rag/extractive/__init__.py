@@ -30,6 +30,7 @@ from rag.extractive.question import Question, analyse
 from rag.extractive.ranker import Weights, rank
 from rag.meaning import Meaning, StoredVectors, unpack
 from rag.models import Answer, ScoredChunk
+from rag.relevance import Relevance
 from rag.sentences import Citations, passage_sentences
 from rag.verify import refuse
 
@@ -60,12 +61,14 @@ class ExtractiveAnswerer:
         articles: ArticleText | None = None,
         weights: Weights | None = None,
         threshold: float | None = None,
+        relevance: Relevance | None = None,
     ):
         """`stored`: the index whose chunks were analysed at ingest; without it, passages are parsed and
         their sentences embedded here (slower; the answers are the same)."""
         self.nlp = nlp
         self.meaning = Meaning(embedder, stored=_unpacked(stored.word_vectors) if stored is not None else None)
-        self.analyses = Analyses(nlp, self.meaning, stored.analyses if stored is not None else None)
+        self.relevance = relevance or Relevance()
+        self.analyses = Analyses(nlp, self.relevance, stored.analyses if stored is not None else None)
         # a sentence's whole article, where names and dates it leaves implicit are found
         self.articles = Articles(articles, stored.article if stored is not None else None)
         self._weights = weights
@@ -81,7 +84,7 @@ class ExtractiveAnswerer:
         """Every candidate with its features, not yet scored (what `evals/fit.py` fits the weights on)."""
         q = analyse(question, self.nlp, self.meaning, as_of=as_of or dt.date.today())
         self.analyses.load(passages)
-        evidence = score_sentences(q, passage_sentences(passages, self.analyses.doc), self.meaning, self.articles)
+        evidence = score_sentences(q, passage_sentences(passages, self.analyses.doc), self.meaning, self.relevance, self.articles)
         found = generate(q, evidence)
         describe(q, found, evidence, self.meaning)
         return Ranking(q, evidence, found)

@@ -1,13 +1,13 @@
 """Evidence: each sentence of the retrieved passages, scored against the question.
 
-    scored = score_sentences(q, passage_sentences(passages, analyses.doc), meaning, articles)
+    scored = score_sentences(q, passage_sentences(passages, analyses.doc), meaning, relevance, articles)
     best = [e for e in scored if e.admissible]
 
 Hard constraints first, only for what no paraphrase can change: the question's names, numbers, dates
 and codes must be in the sentence's article (a name as written, as a nationality adjective, as an
 acronym, or by an alias the source defines), and a sentence that gives another year than the question's
 is out. Where in the article they are (the sentence itself, the one before, elsewhere) is a feature.
-Then soft measures the ranker weighs: closeness in meaning (MiniLM cosine) and how many of the
+Then soft measures the ranker weighs: how well it answers the question (e5 cosine, `rag.relevance`) and how many of the
 question's rare words the sentence uses, separately for names, nouns and verbs.
 """
 
@@ -31,6 +31,7 @@ from rag.models import Chunk
 from rag.names import Words, find_name, other_names
 from rag.nlp import PARSED_CHUNKS, entities
 from rag.normalise import date_keys, find_dates, numbers, with_days_of_year
+from rag.relevance import Relevance
 from rag.sentences import Sentence
 
 DERIVATION = 0.8  # "lead" for "leader", "attack" for "attacker": the same word, less surely
@@ -200,8 +201,9 @@ def _best_matches(index: _TermIndex, tokens: list[Token]) -> list[tuple[float, i
     return best
 
 
-def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, articles: Articles | None = None) -> list[Evidence]:
-    """Every sentence with its scores; the admissible ones embedded and pruned to the likeliest."""
+def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, relevance: Relevance,
+                    articles: Articles | None = None) -> list[Evidence]:
+    """Every sentence with its scores; the admissible ones scored by e5 (`relevance`) and pruned to the likeliest."""
     found = [Evidence(s, sentence_words(s)) for s in sentences]
     groups = {"names": [], "nouns": [], "verbs": []}
     for j, term in enumerate(q.terms):
@@ -223,8 +225,7 @@ def score_sentences(q: Question, sentences: list[Sentence], meaning: Meaning, ar
             e.admissible, e.rejected = False, "row measures something else"
     admissible = [e for e in found if e.admissible]
     if admissible:
-        vectors = meaning.vectors([q.text] + [e.sentence.content for e in admissible])
-        for e, cosine in zip(admissible, vectors[1:] @ vectors[0], strict=True):
+        for e, cosine in zip(admissible, relevance.scores(q.text, [e.sentence.content for e in admissible]), strict=True):
             e.dense = float(cosine)
     by_meaning = sorted(admissible, key=lambda e: -e.dense)[:SENTENCES_KEPT]
     by_words = sorted(admissible, key=lambda e: -e.coverage)[:SENTENCES_KEPT]

@@ -12,7 +12,7 @@ from tests.passages import passage, row
 
 def candidates(answerer, question, passages):
     q = analyse(question, answerer.nlp, answerer.meaning)
-    found = generate(q, score_sentences(q, passage_sentences(passages, answerer.analyses.doc), answerer.meaning))
+    found = generate(q, score_sentences(q, passage_sentences(passages, answerer.analyses.doc), answerer.meaning, answerer.relevance))
     return {(c.text, c.label) for c in found}
 
 

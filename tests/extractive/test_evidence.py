@@ -14,7 +14,7 @@ from tests.passages import passage, row
 def evidence(answerer, question, passages, articles=None, as_of=None):
     q = analyse(question, answerer.nlp, answerer.meaning, as_of=as_of)
     sentences = passage_sentences(passages, answerer.analyses.doc)
-    return {e.sentence.text: e for e in score_sentences(q, sentences, answerer.meaning, Articles(articles))}
+    return {e.sentence.text: e for e in score_sentences(q, sentences, answerer.meaning, answerer.relevance, Articles(articles))}
 
 
 def test_a_sentence_about_another_year_is_out_but_one_without_a_year_may_lean_on_its_article(answerer):

@@ -119,7 +119,8 @@ def test_a_headline_among_the_sentences_is_marked(answerer):
 
 
 def test_a_possibility_is_marked_and_a_fact_is_not(answerer):
-    found = ranked(answerer, "How many people died?", "Officials said 12 people died. The toll could reach 40 people if more bodies are found.")
+    text = "Officials said 12 people died. The toll could reach 40 people if more bodies are found."
+    found = ranked(answerer, "How many people died?", text)
     assert found["12"].features["hedged"] == 0.0 and found["40"].features["hedged"] == 1.0
 
 
