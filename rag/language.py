@@ -328,11 +328,16 @@ def embedded_question(doc: Doc) -> str:
     parts = [t.text_with_ws for t in tokens]
     subject = None
     if aux_i is not None:
+        # the subject of the auxiliary's own clause: in "How many passengers were on board when it was
+        # hijacked?" the wh-phrase is the subject, and "it" belongs to the clause of "when"
+        aux = tokens[aux_i]
+        clause_heads = {aux_i, aux.head.i} | {c.i for c in aux.children if c.dep_ in ("ccomp", "xcomp")}  # "did Britain [top]"
         subject = next(
             (
                 t
                 for t in tokens[aux_i + 1 :]
-                if (t.dep_ in ("nsubj", "nsubjpass", "expl") and t.lower_ not in WH_WORDS and t.head.i != aux_i + 1) or t.lower_ == "there"
+                if (t.dep_ in ("nsubj", "nsubjpass", "expl") and t.lower_ not in WH_WORDS and t.head.i != aux_i + 1
+                    and t.head.i in clause_heads) or t.lower_ == "there"
             ),
             None,
         )

@@ -23,6 +23,9 @@ def nlp():
         ("How many people were killed on Saturday?", "how many people were killed on Saturday"),
         ("Did India reject the allegations?", "whether India rejected the allegations"),
         ("Where does the CEO live?", "where the CEO lives"),
+        # the subject of a clause of its own is not the question's ("… when it were was hijacked")
+        ("How many passengers were on board the train when it was hijacked?",
+         "how many passengers were on board the train when it was hijacked"),
     ],
 )
 def test_a_question_is_restated_as_a_clause_for_refusals(nlp, question, clause):
