@@ -7,7 +7,7 @@ Hard constraints first, only for what no paraphrase can change: the question's n
 and codes must be in the sentence's article (a name as written, as a nationality adjective, as an
 acronym, or by an alias the source defines), and a sentence that gives another year than the question's
 is out. Where in the article they are (the sentence itself, the one before, elsewhere) is a feature.
-Then soft measures the ranker weighs: how well it answers the question (e5 cosine, `rag.relevance`) and how many of the
+Then soft measures the ranker weighs: closeness to the question by e5 (cosine, `rag.relevance`) and how many of the
 question's rare words the sentence uses, separately for names, nouns and verbs.
 """
 

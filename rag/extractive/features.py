@@ -2,13 +2,15 @@
 
     describe(q, candidates, evidence, meaning)   # fills candidate.features (all but the prior)
 
-Sentence-level: closeness in meaning, the question's names / nouns / verbs it uses, whether its names
+Sentence-level: closeness to the question (e5, `rag.relevance`), the question's names / nouns / verbs it uses, whether its names
 and dates are in the sentence itself, the passage's retrieval rank and place in its article.
 Candidate-level: how well the words around it (the noun it counts, the title it carries, its column)
-match the thing asked about, in meaning and as WordNet's synonyms and kinds; whether it fills the asked
+match the thing asked about, in meaning and as WordNet's synonyms and kinds; whether a name's title is of
+the kind asked for (a person for "who"); whether it fills the asked
 role of a verb that means what the question's verb means (or is its synonym); how close it sits to the
 question's words; whether it repeats the question; whether other sentences and other sources give the
-same value. A yes/no question's candidates are whole sentences:
+same value. What kind of sentence it is in: one that asks, a headline, a possibility, a tense other than
+the question's, a longer one than the others'. A yes/no question's candidates are whole sentences:
 whether one says no, or replies "yes" or "no" outright. The weights are fitted (`evals/fit.py`), not set here.
 """
 
@@ -116,8 +118,8 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         others = [t.lemma_.lower() for t in nouns if q.focus is not None and word_match(q.focus, t) < 1.0]
         # a sentence that uses the asked noun itself means something else by its near words: in "killed 31
         # civilians and 17 security personnel", the personnel are not the civilians asked about
-        said = q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in e.tokens)
-        closeness = meaning.best(q.focus.lemma, others) if others and not said else 0.0
+        says_focus = q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in e.tokens)
+        closeness = meaning.best(q.focus.lemma, others) if others and not says_focus else 0.0
         f["focus_near"] = float(NEAR_MEANING <= closeness < CLOSE_MEANING)
         f["focus_close"] = float(closeness >= CLOSE_MEANING)
         f["focus_exact"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in nouns if t not in c.span))
