@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 # 2: dataset cells and defined acronyms stored as data; 3: text normalised (cleaning.normalise_text);
 # 4: each chunk's parse and sentence vectors, and word vectors (rag.analysis); 5: each article's names,
 # figures and dates (rag.analysis.Article); 6: a chunk's text read from its source's (not stored twice),
-# parses stored column by column (rag.analysis); 7: sentence vectors from e5, not MiniLM (rag.relevance)
-FORMAT = 7
+# parses stored column by column (rag.analysis); 7: sentence vectors from e5, not MiniLM (rag.relevance);
+# 8: an article's dates read "Thursday, May 15" as that day, not also the Thursday before publication
+FORMAT = 8
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (

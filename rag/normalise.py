@@ -157,7 +157,10 @@ def find_dates(text: str, published: dt.date | None = None) -> list[DateMention]
         month = _MONTHS[m.group(1)]
         year = int(m.group(2)) if m.group(2) else _year_for(month, 1, published, upcoming=False)
         found.append((m.start(), m.end(), _month_keys(year, month)))
+    days = [start for start, _, keys in found if keys and _ISO_KEY.match(keys[0])]
     for m in _WEEKDAY.finditer(text):
+        if any(text[m.end() : start].strip(" ,") == "" for start in days if start >= m.end()):
+            continue  # "Thursday, May 15" is the day the date gives, not the Thursday before publication
         name = m.group(1).lower()
         keys = [f"weekday:{name}"]
         if published is not None:

@@ -28,6 +28,13 @@ def test_relative_days_resolve_against_the_publication_date():
     assert date_keys("On Saturday", None) == {"weekday:saturday"}
 
 
+def test_a_weekday_written_with_its_date_is_that_date():
+    # published on a Monday: "Thursday, February 5" is the coming Thursday, not the one before
+    assert [m.key for m in find_dates("Play begins on Thursday, February 5.", MONDAY)] == ["2026-02-05"]
+    assert "2026-01-29" not in date_keys("Play begins on Thursday, February 5.", MONDAY)
+    assert [m.key for m in find_dates("on Thursday and on February 5", MONDAY)] == ["2026-01-29", "2026-02-05"]
+
+
 def test_explicit_dates_imply_their_month_year_and_weekday():
     keys = date_keys("31 January 2026", None)
     assert {"2026-01-31", "2026-01", "2026", "weekday:saturday"} <= keys

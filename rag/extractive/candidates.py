@@ -267,8 +267,9 @@ def _dates(q: Question, e: Evidence) -> list[Candidate]:
 
 
 def _resolved(text: str, mentions) -> str | None:
-    """The calendar date a relative day ("on Saturday") stands for, when the text gives no year."""
-    if not mentions or re.search(r"\d{4}", text):
+    """The calendar date a relative day ("on Saturday") stands for; none where the text writes the day
+    out ("Thursday, May 15"), which the reader can see."""
+    if not mentions or re.search(r"\d", text):
         return None
     key = mentions[0].key
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", key):

@@ -63,6 +63,11 @@ def test_a_relative_day_is_given_its_date_from_the_publication_date(answerer):
     assert "Saturday (31 January 2026)" in lead(a)  # published Monday 2 February 2026
 
 
+def test_a_day_the_source_writes_out_gets_no_date_note(answerer):
+    a = answer(answerer, "When does first-round play begin?", [passage("First-round play begins on Thursday, February 5.")])
+    assert "Thursday, February 5" in lead(a) and "(" not in lead(a)  # published Monday 2 February 2026
+
+
 def test_a_rows_figure_reads_with_its_unit_and_the_row_is_quoted_whole(answerer):
     r = row([("Indicator", "Value of the corridor"), ("Value", "60"), ("Unit", "billion US dollars")])
     a = answer(answerer, "How much is the corridor worth?", [r])
