@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 # 4: each chunk's parse and sentence vectors, and word vectors (rag.analysis); 5: each article's names,
 # figures and dates (rag.analysis.Article); 6: a chunk's text read from its source's (not stored twice),
 # parses stored column by column (rag.analysis); 7: sentence vectors from e5, not MiniLM (rag.relevance);
-# 8: an article's dates read "Thursday, May 15" as that day, not also the Thursday before publication
+# 8: an article's dates read "Thursday, May 15" as that day (not also the Thursday before publication),
+# and "tomorrow", "next month" and "next year" as dates
 FORMAT = 8
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

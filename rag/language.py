@@ -258,6 +258,16 @@ def _own_clause(t) -> bool:
     return t.pos_ in ("VERB", "AUX") and t.dep_ in _CLAUSES
 
 
+def clause_verb(span) -> Token | None:
+    """The verb of the clause a span is in: the first verb or auxiliary above its head."""
+    tok = span.root
+    while tok.pos_ not in ("VERB", "AUX") or tok.dep_ in ("aux", "auxpass"):
+        if tok.head == tok:
+            return None
+        tok = tok.head
+    return tok
+
+
 def tense(verb) -> str | None:
     """ "future", "past" or "present": when a clause's verb puts what it says ("will meet", "'ll meet",
     "met", "was held", "had met", "meets"); None for no verb."""

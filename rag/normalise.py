@@ -89,7 +89,10 @@ _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _YEAR = re.compile(r"(?:(?<![\w.$£€-])|(?<=[a-z]-))(1[89]\d\d|20\d\d)(?![\w%]|\.\d|\s?(?:percent|per cent))")
 _WEEKDAY = re.compile(r"\b(" + "|".join(calendar.day_name) + r")s?\b")
 # "the last month of the war" names no month of the writer's
-_RELATIVE = re.compile(r"\b(yesterday|today|tonight|this morning|last year|this year|last month|the previous year)\b(?!\s+of\b)", re.I)
+_RELATIVE = re.compile(
+    r"\b(yesterday|today|tonight|this morning|tomorrow|last year|this year|next year|last month|next month|the previous year)\b(?!\s+of\b)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -140,8 +143,10 @@ def _safe_day(year: int | None, month: int, day: int) -> list[str]:
         return []
 
 
-def find_dates(text: str, published: dt.date | None = None) -> list[DateMention]:
-    """Date expressions in `text`, longest first where they overlap; relative ones resolved if possible."""
+def find_dates(text: str, published: dt.date | None = None, ahead: bool = False) -> list[DateMention]:
+    """Date expressions in `text`, longest first where they overlap; relative ones resolved if possible. A
+    weekday is the one before publication ("fighters killed 31 on Saturday"), or with `ahead` the coming
+    one ("the talks will resume on Thursday"): which, only the tense of the clause around it tells."""
     found: list[tuple[int, int, list[str]]] = []
     for m in _ISO.finditer(text):
         found.append((m.start(), m.end(), _safe_day(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
@@ -165,7 +170,7 @@ def find_dates(text: str, published: dt.date | None = None) -> list[DateMention]
         keys = [f"weekday:{name}"]
         if published is not None:
             back = (published.weekday() - _WEEKDAYS.index(name)) % 7
-            keys = _day_keys(published - dt.timedelta(days=back))
+            keys = _day_keys(published + dt.timedelta(days=(7 - back) % 7 if ahead else -back))
         found.append((m.start(), m.end(), keys))
     for m in _RELATIVE.finditer(text):
         if published is not None and not _in_name(text, m):
@@ -191,10 +196,17 @@ def _relative(word: str, published: dt.date) -> list[str]:
         return _day_keys(published - dt.timedelta(days=1))
     if word in ("today", "tonight", "this morning"):
         return _day_keys(published)
+    if word == "tomorrow":
+        return _day_keys(published + dt.timedelta(days=1))
     if word in ("last year", "the previous year"):
         return [str(published.year - 1)]
     if word == "this year":
         return [str(published.year)]
+    if word == "next year":
+        return [str(published.year + 1)]
+    if word == "next month":
+        following = published.replace(day=28) + dt.timedelta(days=4)
+        return _month_keys(following.year, following.month)
     first = published.replace(day=1) - dt.timedelta(days=1)  # last month
     return _month_keys(first.year, first.month)
 
@@ -213,13 +225,13 @@ def with_days_of_year(keys: set[str] | frozenset[str]) -> set[str]:
     return set(keys) | {d for k in keys if (d := day_of_year(k))}
 
 
-def date_keys(text: str, published: dt.date | None = None) -> set[str]:
-    return set(_date_keys(text, published))
+def date_keys(text: str, published: dt.date | None = None, ahead: bool = False) -> set[str]:
+    return set(_date_keys(text, published, ahead))
 
 
 @functools.lru_cache(maxsize=16384)  # a sentence is read again as the one before the next, and question after question
-def _date_keys(text: str, published: dt.date | None) -> frozenset[str]:
-    return frozenset(key for mention in find_dates(text, published) for key in mention.keys)
+def _date_keys(text: str, published: dt.date | None, ahead: bool) -> frozenset[str]:
+    return frozenset(key for mention in find_dates(text, published, ahead) for key in mention.keys)
 
 
 def without_dates(text: str, published: dt.date | None = None) -> str:

@@ -127,7 +127,8 @@ def supported(body: str, cited: list[Citation], passages: list[ScoredChunk], que
     if not _quotations_verbatim(body, quotes):
         return False
     published = list(dict.fromkeys(c.published for c in cited)) or [None]
-    allowed_dates = set().union(*(date_keys(c.quote, c.published) for c in cited))
+    # a weekday in a quote is the one before publication or, said of what will happen, the coming one
+    allowed_dates = set().union(*(date_keys(c.quote, c.published) | date_keys(c.quote, c.published, ahead=True) for c in cited))
     allowed_dates |= {key for c in cited if c.published for key in date_keys(c.published.isoformat())}
     allowed_numbers = numbers(quotes) | {float(k) for k in allowed_dates if k.isdigit()}
     if not any(_dates_and_numbers_ok(body, pub, allowed_dates, allowed_numbers) for pub in published):

@@ -28,6 +28,13 @@ def test_relative_days_resolve_against_the_publication_date():
     assert date_keys("On Saturday", None) == {"weekday:saturday"}
 
 
+def test_days_ahead_resolve_forward():
+    assert [m.key for m in find_dates("The talks resume on Thursday", MONDAY, ahead=True)] == ["2026-02-05"]
+    assert [m.key for m in find_dates("The talks resumed on Thursday", MONDAY)] == ["2026-01-29"]
+    assert "2026-02-03" in date_keys("The vote is tomorrow", MONDAY)
+    assert "2026-03" in date_keys("The vote is next month", MONDAY) and "2027" in date_keys("due next year", MONDAY)
+
+
 def test_a_weekday_written_with_its_date_is_that_date():
     # published on a Monday: "Thursday, February 5" is the coming Thursday, not the one before
     assert [m.key for m in find_dates("Play begins on Thursday, February 5.", MONDAY)] == ["2026-02-05"]

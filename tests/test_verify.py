@@ -14,7 +14,8 @@ TEXT = (
     "On Saturday, fighters killed 31 civilians and 17 security personnel in coordinated attacks across Balochistan. "
     "Within hours of the attacks, Interior Minister Mohsin Naqvi blamed neighboring India. "
     "According to the State Bank of Pakistan, the country received only $808m FDI during the first half of FY26. "
-    "The air force grounded 12 F-16 jets."
+    "The air force grounded 12 F-16 jets. "
+    "Talks with the separatists will resume on Thursday."
 )
 PUBLISHED = dt.date(2026, 2, 2)
 
@@ -57,6 +58,7 @@ def cite(n: int, sentence: str) -> Citation:
 KILLED = TEXT.split(". ")[0] + "."
 BLAMED = TEXT.split(". ")[1] + "."
 FDI = TEXT.split(". ")[2]
+TALKS = "Talks with the separatists will resume on Thursday."
 
 
 def answer(text: str, *citations: Citation, question: str = "How many civilians were killed on Saturday?") -> Answer:
@@ -103,6 +105,13 @@ def test_a_date_normalised_from_a_relative_day_is_supported(nlp, passages):
     given = answer("On Saturday (31 January 2026), fighters killed 31 civilians [1].", cite(1, KILLED))
     assert check_answer(given, passages, nlp=nlp).answerable
     wrong = answer("On 30 January 2026, fighters killed 31 civilians [1].", cite(1, KILLED))
+    assert not check_answer(wrong, passages, nlp=nlp).answerable
+
+
+def test_a_relative_day_ahead_normalised_to_its_date_is_supported(nlp, passages):
+    given = answer("On Thursday (5 February 2026), talks with the separatists will resume [1].", cite(1, TALKS))
+    assert check_answer(given, passages, nlp=nlp).answerable
+    wrong = answer("On Thursday (12 February 2026), talks with the separatists will resume [1].", cite(1, TALKS))
     assert not check_answer(wrong, passages, nlp=nlp).answerable
 
 

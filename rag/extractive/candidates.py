@@ -19,7 +19,7 @@ from spacy.tokens import Span, Token
 
 from rag.extractive.evidence import Evidence, word_match
 from rag.extractive.question import Form, Question
-from rag.language import CAUSAL_MARKERS, CURRENCY_WORDS, NUMBER_WORDS, QUANTIFIERS, TIME_UNITS
+from rag.language import CAUSAL_MARKERS, CURRENCY_WORDS, NUMBER_WORDS, QUANTIFIERS, TIME_UNITS, clause_verb, tense
 from rag.names import HONORIFICS, Words, find_name, fold
 from rag.nlp import entities, noun_chunks
 from rag.normalise import day_of_year, find_dates, format_date, numbers
@@ -256,7 +256,8 @@ def _dates(q: Question, e: Evidence) -> list[Candidate]:
             continue
         if q.form is Form.DURATION:
             continue
-        mentions = find_dates(ent.text, s.chunk.published)
+        # "will resume on Thursday" is the coming Thursday; "met on Thursday", the one before publication
+        mentions = find_dates(ent.text, s.chunk.published, ahead=tense(clause_verb(ent)) == "future")
         keys = frozenset(k for m in mentions for k in m.keys) or frozenset({ent.text.lower()})
         if mentions and {mentions[0].key, day_of_year(mentions[0].key)} & q.date_keys:
             continue  # the question's own date, not an answer to it

@@ -25,7 +25,7 @@ from rag.extractive.candidates import DATE_LABELS, Candidate
 from rag.extractive.evidence import Evidence, forms, meaning_within, word_match
 from rag.extractive.question import ALIGNED_VERB, Form, Question, asked_verb
 from rag.extractive.values import holds
-from rag.language import HEDGES, KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, denies, replies, tense
+from rag.language import HEDGES, KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, clause_verb, denies, replies, tense
 from rag.meaning import Meaning
 from rag.names import Words, find_name, name_parts, other_names
 from rag.nlp import entities, text_of
@@ -173,7 +173,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         c.verb = asked_verb(q, c.span, e.matched, meaning) if c.label == "SENTENCE" else None
         f["says_no"] = float(c.label == "SENTENCE" and denies(c.span, c.verb))
         # "the toll could reach 50", "if the talks fail": a possibility, not a fact
-        stating = c.verb if c.verb is not None else _clause_verb(c.span)
+        stating = c.verb if c.verb is not None else clause_verb(c.span)
         f["hedged"] = float(stating is not None and any(ch.lower_ in HEDGES and ch.dep_ in ("aux", "mark") for ch in stating.children))
         # "When will the third round be held?" is not answered by when the second one was
         f["tense_differs"] = float({asked_tense, tense(stating)} == {"future", "past"})
@@ -230,16 +230,6 @@ def _initials(q: Question) -> set[str]:
     that "FDI" in a source repeats the question rather than answering it."""
     words = [t.lower_ for t in q.doc if t.is_alpha and not t.is_stop]
     return {"".join(w[0] for w in words[i:j]) for i in range(len(words)) for j in range(i + 2, min(i + 7, len(words) + 1))}
-
-
-def _clause_verb(span: Span) -> Token | None:
-    """The verb of the clause a span is in: the first verb or auxiliary above its head."""
-    tok = span.root
-    while tok.pos_ not in ("VERB", "AUX") or tok.dep_ in ("aux", "auxpass"):
-        if tok.head == tok:
-            return None
-        tok = tok.head
-    return tok
 
 
 def _sentence_lengths(candidates: list[Candidate]) -> None:

@@ -63,6 +63,11 @@ def test_a_relative_day_is_given_its_date_from_the_publication_date(answerer):
     assert "Saturday (31 January 2026)" in lead(a)  # published Monday 2 February 2026
 
 
+def test_a_relative_day_ahead_is_given_the_coming_date(answerer):
+    a = answer(answerer, "When will the talks resume?", [passage("The talks will resume on Thursday in Geneva.")])
+    assert "Thursday (5 February 2026)" in lead(a)  # published Monday 2 February 2026
+
+
 def test_a_day_the_source_writes_out_gets_no_date_note(answerer):
     a = answer(answerer, "When does first-round play begin?", [passage("First-round play begins on Thursday, February 5.")])
     assert "Thursday, February 5" in lead(a) and "(" not in lead(a)  # published Monday 2 February 2026
