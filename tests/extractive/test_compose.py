@@ -40,7 +40,7 @@ def lead(a) -> str:
         ("Did Smith present evidence for his claims?", "Smith made the accusation without presenting any evidence.", "No"),
         ("Will the airline withdraw the offer?", "Neither the airline nor the union will withdraw the offer, she said.", "No"),
         # the verb negated is not the one the question's verb was aligned with: the sentence says no
-        ("Did the suspect admit guilt in court?", "The suspect appeared in federal court on Monday and pleaded not guilty to all charges.", "No"),
+        ("Did the suspect admit guilt in court?", "The suspect appeared in court on Monday and pleaded not guilty to all charges.", "No"),
         # a sentence that replies outright is taken at its word
         ("Is the city museum closed on Mondays?", "Yes, the city museum does not open on Mondays.", "Yes"),
     ],
