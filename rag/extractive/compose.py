@@ -245,13 +245,20 @@ def _clause(span: Span, sentence: Span) -> str | None:
     if verb.lemma_ in SAY_VERBS and below.dep_ == "nsubj":
         speaker = _collect(below, set(range(span.start, span.end)))  # the speaker: "BLA leader Bashir Zeb"
         return _render(span.doc, speaker & inside)
-    while verb.dep_ in ("ccomp", "xcomp") and verb.head.lemma_ in SAY_VERBS:
-        verb = verb.head  # keep who said it: "Bashir Zeb said the attacks were part of ..."
+    # keep who said it: "Bashir Zeb said the attacks were part of ...", "…, she said"; not a sayer the
+    # sentence leaves out ("[Trump] said Japan would …") nor "all" of "– almost all said …", which the
+    # parser hangs the asked clause on across a dash
+    while verb.dep_ in ("ccomp", "xcomp") and verb.head.lemma_ in SAY_VERBS and _named_sayer(verb.head):
+        verb = verb.head
     keep = set(range(span.start, span.end))
     tokens = (_collect(verb, keep) | keep) & inside
     if sum(not verb.doc[i].is_punct for i in tokens) > MAX_LEAD_WORDS:
         return None
     return _render(span.doc, tokens)
+
+
+def _named_sayer(verb: Token) -> bool:
+    return any(c.dep_ == "nsubj" and (c.pos_ in ("PROPN", "NOUN") or c.tag_ == "PRP") for c in verb.children)
 
 
 def _collect(tok: Token, keep: set[int]) -> set[int]:

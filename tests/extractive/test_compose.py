@@ -63,6 +63,14 @@ def test_a_relative_day_is_given_its_date_from_the_publication_date(answerer):
     assert "Saturday (31 January 2026)" in lead(a)  # published Monday 2 February 2026
 
 
+def test_a_lead_keeps_a_named_sayer_and_no_clause_hung_across_a_dash(answerer):
+    sentence = "So far, officials have interviewed 10 people who got sick – almost all said they had bought walnuts, the agency says."
+    a = answer(answerer, "How many people have officials interviewed?", [passage(sentence)])
+    assert lead(a) == "So far, officials have interviewed 10 people"
+    a = answer(answerer, "What share of the market does the firm hold?", [passage("The firm holds 40% of the market, Smith said.")])
+    assert lead(a) == "The firm holds 40% of the market, Smith said"
+
+
 def test_a_relative_day_ahead_is_given_the_coming_date(answerer):
     a = answer(answerer, "When will the talks resume?", [passage("The talks will resume on Thursday in Geneva.")])
     assert "Thursday (5 February 2026)" in lead(a)  # published Monday 2 February 2026
