@@ -145,9 +145,16 @@ def _descriptions(q: Question, e: Evidence) -> list[Candidate]:
         for child in head.children:
             if child.dep_ in ("appos", "relcl", "acl"):
                 out.append(doc[child.left_edge.i : child.right_edge.i + 1])
-        if head.dep_ == "appos":  # "Her younger sister, Diane Simmons": the noun the name is apposed to
-            noun = head.head
-            out.append(doc[noun.left_edge.i : noun.i + 1])
+        if head.dep_ == "appos":  # "Her younger sister, Diane Simmons": the noun the name is apposed to,
+            noun = head.head  # with what follows it before the name ("the ambassador [to Washington], …")
+            if noun.pos_ == "PROPN" and noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN":
+                noun = noun.head.head  # a name is not apposed to a name: "the envoy to [Washington], Jane Moreau"
+            end = noun.i
+            if any(c.dep_ == "prep" and noun.i < c.i < first for c in noun.children):
+                end = first - 1
+                while end > noun.i and doc[end].is_punct:
+                    end -= 1
+            out.append(doc[noun.left_edge.i : end + 1])
         if head.dep_ in ("nsubj", "nsubjpass") and head.head.lemma_ == "be":
             out += [doc[c.left_edge.i : c.right_edge.i + 1] for c in head.head.children if c.dep_ == "attr"]
     spans = [s for s in out if len(s) and _inside(e, s) and len(s) <= MAX_CLAUSE_TOKENS and not _only_honorifics(s)]

@@ -59,6 +59,7 @@ def test_who_is_x_is_answered_by_what_the_sentence_says_x_is(answerer):
     cases = [
         ("Who is Andrew Watterson?", "Southwest Chief Operating Officer Andrew Watterson apologised.", "Southwest Chief Operating Officer"),
         ("Who is Diane Simmons?", "Her younger sister, Diane Simmons, lives in Naples.", "Her younger sister"),
+        ("Who is Jane Moreau?", "The city's envoy to Washington, Jane Moreau, said talks stalled.", "The city's envoy to Washington"),
         ("Who is Steven Woolf?", "Dr. Steven Woolf, a professor of family medicine, said so.", "a professor of family medicine"),
         ("Who is Sam Collins?", "Sam Collins, who is on the library's trustee board, spoke.", "who is on the library's trustee board"),
     ]
