@@ -170,9 +170,12 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
     # "What will the weather be …?", "Who would the nominee be?": a modal before the copula
     copula = copula or (nxt is not None and nxt.tag_ == "MD" and any(t.lemma_ == "be" and t.dep_ == "ROOT" for t in doc))
     # "What is Islamabad trying to …?", "Who was Naqvi blaming?": "be" makes a progressive (whose participle
-    # the tagger may even read as the subject: "What is Gul arguing?"); the question asks about that verb
+    # the tagger may even read as the subject: "What is Gul arguing?"), or a passive ("Who was she engaged
+    # to?"); the question asks about that verb
     helper = nxt is not None and nxt.lemma_ == "be" and any(
-        t.pos_ == "VERB" and t.tag_ == "VBG" and (t.i == nxt.head.i or t.dep_ == "nsubj") for t in doc[nxt.i + 1 :]
+        # (a passive participle the tagger may read as a past tense: "engaged/VBD")
+        t.pos_ == "VERB" and (t.tag_ == "VBG" and (t.i == nxt.head.i or t.dep_ == "nsubj") or t.tag_ in ("VBN", "VBD") and t.i == nxt.head.i)
+        for t in doc[nxt.i + 1 :]
     )
     copula = copula and not helper
     # "What's the iPhone 13's UK starting price?": the copula's subject is a common noun, asked about

@@ -38,6 +38,7 @@ def ask(answerer):
         ("What did the judge order?", Form.OPEN, "what"),
         ("What is Islamabad trying to recast the conflict as?", Form.OPEN, "what"),  # "is" of a progressive: no description
         ("What is Gul arguing?", Form.OPEN, "what"),
+        ("Who was Scarlett Johansson engaged to in 2019?", Form.ENTITY, "who"),  # "was" of a passive: no description
     ],
 )
 def test_the_form_of_the_answer_comes_from_the_grammar(ask, question, form, key):
