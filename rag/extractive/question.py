@@ -174,7 +174,8 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
     # to?"); the question asks about that verb
     helper = nxt is not None and nxt.lemma_ == "be" and any(
         # (a passive participle the tagger may read as a past tense: "engaged/VBD")
-        t.pos_ == "VERB" and (t.tag_ == "VBG" and (t.i == nxt.head.i or t.dep_ == "nsubj") or t.tag_ in ("VBN", "VBD") and t.i == nxt.head.i)
+        t.pos_ == "VERB"
+        and (t.tag_ == "VBG" and (t.i == nxt.head.i or t.dep_ == "nsubj") or t.tag_ in ("VBN", "VBD") and t.i == nxt.head.i)
         for t in doc[nxt.i + 1 :]
     )
     copula = copula and not helper
