@@ -122,6 +122,9 @@ def test_a_follow_up_naming_nothing_is_searched_with_the_words_asked_before():
     named = "How many people attended the 2024 Met Gala?"  # it names its own subject
     assert standalone(named, history) == (named, named)
     assert standalone("How many people attended?", []).query == "How many people attended?"
+    # a pronoun resolved (rightly or not) names nothing of the follow-up's own: the words asked before are searched
+    podcast = turn("On which podcast did the BBC discuss the strike?", "Talking Points [1].")
+    assert standalone("Who hosts it?", podcast) == ("Who hosts BBC?", "Who hosts BBC? podcast discuss strike")
 
 
 def test_it_is_never_a_person_the_tagger_took_for_an_organisation():
