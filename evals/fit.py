@@ -13,8 +13,16 @@ right when its text holds one of the question's answers (for yes/no: when its se
    out-of-fold best scores calibrated into the probability that the answer is right (Platt scaling, with
    the winner's lead over the best candidate giving another answer as a second input), so the weights
    file's probabilities mean that;
-3. the refusal threshold: the one that gets the most dev questions right (answerable ones answered
-   right in the lead and cited, unanswerable ones refused), averaged over its neighbours so that it keeps
+3. the plausibility bound (`plausible`, which other articles' candidates may corroborate or dispute the
+   answer): the threshold on those probabilities that would get the most dev questions right if it
+   refused (below);
+4. the confidence (`Confidence`): whether the sources answer the question at all, a logistic regression
+   over the best candidate's out-of-fold calibrated score and its features, fitted to tell the questions
+   answered right from the unanswerable ones. Answerable questions whose best candidate is wrong are left
+   out: answering or refusing them is wrong alike, so they say nothing about when to refuse. Its L2
+   penalty is chosen by the likelihood of questions of articles held out (the same 5 folds);
+5. the refusal threshold, on the out-of-fold confidence: the one that gets the most dev questions right
+   (answerable ones answered right in the lead and cited, unanswerable ones refused), averaged over its neighbours so that it keeps
    away from the edge of the best range, judged on out-of-fold probabilities through the same composer
    and claim check `ask()` uses; the lowest threshold whose count the data cannot tell from the best is
    taken (`best_threshold`); and as that pick jumps when a few probabilities move, the threshold is its
@@ -47,7 +55,7 @@ from rag.extractive.candidates import Candidate
 from rag.extractive.compose import yes_or_no
 from rag.extractive.features import FEATURES
 from rag.extractive.question import Form
-from rag.extractive.ranker import UNSEEN_LABEL, WEIGHTS_FILE, Weights, leads, save, set_probabilities
+from rag.extractive.ranker import SCORE, UNSEEN_LABEL, WEIGHTS_FILE, Confidence, Weights, leads, save, set_probabilities
 from rag.models import ScoredChunk
 
 FOLDS = 5
@@ -57,6 +65,8 @@ OWN_THRESHOLD = ("yes/no",)  # question keys whose refusal threshold is fitted a
 RESAMPLES = 100  # bootstrap resamples of the dev articles the refusal threshold is the median over
 PRIOR_SMOOTHING = 5.0  # pseudo-candidates pulling a label's lift towards its pooled (or neutral) value
 LEAD_CAPS = (1.0, 2.0, 3.0, 5.0, 10.0)  # how much of the best candidate's lead over its rival may count (raw scores)
+CONFIDENCE_INPUTS = (SCORE, *FEATURES)
+CONFIDENCE_STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0)  # inverse L2 penalties (C) tried for the confidence
 
 
 @dataclass
@@ -252,6 +262,53 @@ def outcomes(cases: list[Case], scores: list[np.ndarray], answerer: ExtractiveAn
     return out
 
 
+def confidence_inputs(cases: list[Case]) -> np.ndarray:
+    """Per question, what the confidence reads of its best candidate as `outcomes` last ranked them (a
+    row of NaN for a question without candidates)."""
+    rows = []
+    for case in cases:
+        best = max(case.ranking.candidates, key=lambda c: c.probability, default=None)
+        inputs = Confidence.inputs(best) if best is not None else {}
+        rows.append([inputs.get(name, math.nan) for name in CONFIDENCE_INPUTS])
+    return np.array(rows, dtype=float).reshape(len(cases), len(CONFIDENCE_INPUTS))
+
+
+def fit_confidence(x: np.ndarray, results: list[tuple[float, bool, bool]], folds: np.ndarray) -> tuple[Confidence, np.ndarray, dict]:
+    """The confidence model (see the module's docstring), each question's confidence from a model fitted
+    without its article (0 for a question without candidates), and what was chosen."""
+    from sklearn.linear_model import LogisticRegression
+
+    has = ~np.isnan(x).any(axis=1)
+    right = np.array([ok for _, ok, _ in results], dtype=bool)
+    absent = np.array([unanswerable for _, _, unanswerable in results], dtype=bool)
+    train, y = has & (right | absent), right.astype(int)
+
+    def model(rows: np.ndarray, strength: float) -> tuple[np.ndarray, float]:
+        if len(set(y[rows])) < 2:  # a few questions, all of one kind: their rate, whatever the inputs
+            rate = (y[rows].sum() + 1) / (rows.sum() + 2)
+            return np.zeros(x.shape[1]), float(math.log(rate / (1 - rate)))
+        mean, std = x[rows].mean(axis=0), x[rows].std(axis=0)
+        std[std == 0] = 1.0
+        fitted = LogisticRegression(C=strength, max_iter=5000).fit((x[rows] - mean) / std, y[rows])
+        w = fitted.coef_[0] / std
+        return w, float(fitted.intercept_[0] - w @ mean)
+
+    tried = []
+    for strength in CONFIDENCE_STRENGTHS:
+        held_out = np.zeros(len(x))
+        for fold in range(FOLDS):
+            w, b = model(train & (folds != fold), strength)
+            part = has & (folds == fold)
+            held_out[part] = 1 / (1 + np.exp(-(x[part] @ w + b)))
+        p = np.clip(held_out[train], 1e-9, 1 - 1e-9)
+        likelihood = float(np.mean(y[train] * np.log(p) + (1 - y[train]) * np.log(1 - p)))
+        tried.append((likelihood, strength, held_out))
+    likelihood, strength, held_out = max(tried, key=lambda t: t[0])
+    w, b = model(train, strength)
+    confidence = Confidence(weights={n: round(float(v), 6) for n, v in zip(CONFIDENCE_INPUTS, w, strict=True)}, intercept=round(b, 6))
+    return confidence, held_out, {"C": strength, "questions": int(train.sum()), "held_out_log_likelihood": round(likelihood, 4)}
+
+
 def best_threshold(results: list[tuple[float, bool, bool]], window: float = THRESHOLD_WINDOW) -> tuple[float, int]:
     """The threshold to refuse below, and how many questions it gets right.
 
@@ -353,6 +410,8 @@ def held_out_likelihood(cases: list[Case], scores: list[np.ndarray]) -> float:
 
 def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, log=print) -> Weights:
     tried = {}
+    keys = [case.ranking.question.key for case in cases]
+    articles = [article_of(case) for case in cases]
     for strength in STRENGTHS:
         scores = out_of_fold(cases, strength)
         likelihood = held_out_likelihood(cases, scores)
@@ -362,17 +421,20 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
         ahead = [max(leads(case.ranking.candidates, list(s))) for case, s, _ in judged]
         calibration = calibrate([float(max(s)) for _, s, _ in judged], ahead, [right for _, _, right in judged])
         results = outcomes(cases, scores, answerer, calibration)
-        keys = [case.ranking.question.key for case in cases]
-        threshold, separate, right = thresholds_by_key(results, keys, [article_of(case) for case in cases])
-        per_question = [separate.get(key, threshold) for key in keys]
-        tried[strength] = (likelihood, threshold, separate, calibration, summary(results, per_question) | {"questions_right": right})
-        log(f"L2 {strength}: held-out log-likelihood {likelihood:.4f}, threshold {threshold:.4f} {separate}, {right} of "
-            f"{len(results)} questions right: {tried[strength][4]}")
+        plausible, _, right = thresholds_by_key(results, keys, articles)
+        tried[strength] = (likelihood, plausible, calibration, results, confidence_inputs(cases))
+        log(f"L2 {strength}: held-out log-likelihood {likelihood:.4f}, plausible {plausible:.4f}, {right} of "
+            f"{len(results)} questions right refusing below it")
     # The strength is chosen by the ranker's own objective out of fold. The count of questions right moves
     # by a few with the assignment of articles to folds (and with the embedded HNSW index's neighbours,
     # which differ a little between processes), as much as the strengths differ; the likelihood does not.
     strength = max(STRENGTHS, key=lambda k: tried[k][0])
-    _, threshold, separate, calibration, scores = tried[strength]
+    _, plausible, calibration, results, inputs = tried[strength]
+    confidence, held_out, chosen = fit_confidence(inputs, results, np.array([fold_of(case) for case in cases]))
+    confident = [(float(c), ok, unanswerable) for c, (_, ok, unanswerable) in zip(held_out, results, strict=True)]
+    threshold, separate, right = thresholds_by_key(confident, keys, articles)
+    scores = summary(confident, [separate.get(key, threshold) for key in keys]) | {"questions_right": right}
+    log(f"confidence {chosen}: threshold {threshold:.4f} {separate}, {right} of {len(results)} questions right: {scores}")
     scale = calibration.scale
     prior = fit_prior(cases)
     x, y, groups = matrix(cases, prior)
@@ -385,6 +447,8 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
         lead_cap=round(calibration.cap_on_calibrated, 6),
         threshold=threshold,
         thresholds=separate,
+        plausible=plausible,
+        confidence=confidence,
         prior=prior,
         provenance={
             "command": "python -m evals.fit " + " ".join(sys.argv[1:]),
@@ -400,6 +464,8 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
             "held_out_log_likelihood": round(tried[strength][0], 4),
             "calibration": {"scale": round(scale, 6), "shift": round(calibration.shift, 6), "lead": round(calibration.lead, 6),
                             "lead_cap_in_raw_scores": calibration.cap},
+            "confidence": "logistic regression over the best candidate's calibrated score and features, right answers against "
+                          f"unanswerable questions, fitted out of fold: {chosen}",
             "cross_validated_on_dev": scores,
         },
     )

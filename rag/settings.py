@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     rrf_k: int = Field(5, ge=1, description="Reciprocal-rank-fusion constant")
     bm25_weight: float = Field(2.0, gt=0, description="Weight of the BM25 ranking against the dense one in the fusion")
     refusal_threshold: float | None = Field(
-        None, ge=0, le=1, description="Refuse below this answer probability; unset = the threshold fitted with the weights"
+        None, ge=0, le=1,
+        description="Refuse below this confidence that the sources answer the question; unset = the threshold fitted with the weights",
     )
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted")
 

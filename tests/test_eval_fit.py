@@ -106,6 +106,27 @@ def test_calibration_counts_a_winner_s_lead_over_its_rival():
     assert k.lead > 0 and k.cap in fit.LEAD_CAPS and k.cap >= 2.0
 
 
+def test_the_confidence_learns_what_tells_answered_questions_from_unanswerable_ones():
+    # Right answers cover the question's names and unanswerable questions do not; the best candidate's
+    # score says nothing here. Answerable questions answered wrong also cover the names: they are left
+    # out, for refusing them is no better than answering them (as negatives they would blur the line).
+    rng = np.random.default_rng(2)
+    column = fit.CONFIDENCE_INPUTS.index("cov_names")
+    def rows(n, names):
+        x = rng.normal(0, 1, (n, len(fit.CONFIDENCE_INPUTS)))
+        x[:, column] = rng.normal(names, 0.3, n)
+        return x
+    x = np.vstack([rows(60, 1.0), rows(60, 0.0), rows(60, 1.0)])
+    results = [(0.5, True, False)] * 60 + [(0.5, False, True)] * 60 + [(0.5, False, False)] * 60
+    x[-1] = np.nan  # a question without candidates
+    folds = np.arange(len(x)) % fit.FOLDS
+    confidence, held_out, chosen = fit.fit_confidence(x, results, folds)
+    assert chosen["questions"] == 120 and chosen["C"] in fit.CONFIDENCE_STRENGTHS
+    assert confidence.weights["cov_names"] > 0 and held_out[-1] == 0.0
+    right, absent = held_out[:60], held_out[60:120]
+    assert np.mean(right[:, None] > absent[None, :]) > 0.9  # judged on articles held out
+
+
 def test_the_threshold_keeps_its_distance_from_the_edge_of_the_best_stretch():
     results = [(p / 100, False, True) for p in range(1, 21)]  # unanswerable: refusing them is right
     results += [(p / 100, False, False) for p in range(21, 61)]  # answered wrong: refusing costs nothing
@@ -168,6 +189,7 @@ def test_a_fit_on_labelled_questions_writes_weights_the_answerer_loads(answerer,
     save(weights, tmp_path / "weights.json")
     loaded = Weights.load(tmp_path / "weights.json")
     assert loaded.provenance["questions_used"] == len(questions) and loaded.prior
+    assert loaded.confidence.weights.keys() == set(fit.CONFIDENCE_INPUTS)
     assert set(loaded.features) == set(weights.features)
 
 

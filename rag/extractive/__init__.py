@@ -1,5 +1,6 @@
 """The extractive answerer: candidate answers generated from the retrieved sentences, scored by fitted
-weights, and the best one stated first and quoted. Below the fitted threshold it refuses.
+weights, and the best one stated first and quoted. When the fitted confidence that the sources answer
+the question at all is below its threshold, it refuses.
 
     answerer = ExtractiveAnswerer(embedder, nlp, stored=docs)   # docs: the index's parses and vectors
     draft = answerer.answer("Who did Pakistan blame?", passages)   # an Answer; the Pipeline then checks it
@@ -7,7 +8,7 @@ weights, and the best one stated first and quoted. Below the fitted threshold it
 
 Steps, one module each: what is asked (question.py) → which sentences could say it (evidence.py) →
 every span that could be the answer (candidates.py) → what is known about each (features.py) → the
-fitted score and threshold (ranker.py, weights.json) → which other articles agree or dispute
+fitted score, confidence and threshold (ranker.py, weights.json) → which other articles agree or dispute
 (agreement.py, values.py) → how the answer reads (compose.py).
 """
 
@@ -45,6 +46,7 @@ class Ranking:
     question: Question
     evidence: list[Evidence]
     candidates: list[Candidate]  # best first once ranked
+    confidence: float = 0.0  # once ranked: how likely the sources answer the question (see ranker.py)
 
     @property
     def best(self) -> Candidate | None:
@@ -92,6 +94,7 @@ class ExtractiveAnswerer:
     def rank(self, question: str, passages: list[ScoredChunk], as_of: dt.date | None = None) -> Ranking:
         ranking = self.candidates(question, passages, as_of)
         ranking.candidates = rank(ranking.candidates, ranking.question.key, self.weights)
+        ranking.confidence = self.weights.confidence.of(ranking.best) if ranking.best else 0.0
         return ranking
 
     def answer(self, question: str, passages: list[ScoredChunk], as_of: dt.date | None = None) -> Answer:
@@ -99,13 +102,16 @@ class ExtractiveAnswerer:
         threshold = self.weights.threshold_for(ranking.question.key) if self._threshold is None else self._threshold
         return self.draft(ranking, passages, threshold)
 
-    def draft(self, ranking: Ranking, passages: list[ScoredChunk], threshold: float) -> Answer:
-        """The answer a scored ranking gives: its best candidate stated and cited, or a refusal below `threshold`."""
+    def draft(self, ranking: Ranking, passages: list[ScoredChunk], threshold: float, plausible: float | None = None) -> Answer:
+        """The answer a scored ranking gives: its best candidate stated and cited, or a refusal when its
+        confidence is below `threshold`. Other candidates at least `plausible` likely (by default the
+        fitted bound) may corroborate or dispute it."""
         question = ranking.question.text
-        if ranking.best is None or ranking.best.probability < threshold:
+        if ranking.best is None or ranking.confidence < threshold:
             return refuse(question, passages, self.nlp)
         cites = Citations()
-        text = write(ranking.question, weigh(ranking.candidates, threshold), cites)
+        plausible = self.weights.plausible if plausible is None else plausible
+        text = write(ranking.question, weigh(ranking.candidates, plausible), cites)
         return Answer(question=question, answer=text, answerable=True, citations=cites.items)
 
 

@@ -1,6 +1,6 @@
 """Agreement across sources: which candidates give the same answer, and which genuinely disagree.
 
-    reports = weigh(ranked, threshold)
+    reports = weigh(ranked, plausible)
     reports.best, reports.agreeing, reports.rival   # stated, corroborating (other articles), disputing
 
 News questions are answered by many articles at once, and that redundancy is the strongest signal there
@@ -32,7 +32,7 @@ MAX_AGREEING = 2  # cited beside the lead's own source: "the best two or three" 
 # Reports of one event appear within days of each other; a figure published weeks later is a later count.
 SAME_EVENT_DAYS = 7
 # A disputing figure must be a serious reading of the question, not a stray number: at least this share
-# of the stated answer's probability (and above the refusal threshold).
+# of the stated answer's probability (and plausible: see ranker.py).
 RIVAL_SHARE = 0.5
 
 
@@ -118,17 +118,17 @@ def same_fact(a: Candidate, b: Candidate) -> bool:
 
 
 # --- the answer's sources ---------------------------------------------------------------------------
-def weigh(ranked: list[Candidate], threshold: float) -> Reports:
+def weigh(ranked: list[Candidate], plausible: float) -> Reports:
     """The candidate to state, the other articles that give the same value (different outlets first, one
     candidate per article), and a rival figure when another article reports the same fact differently.
     When an article and a dataset row agree, the article's sentence leads and the row corroborates it."""
     best = ranked[0]
-    plausible = [c for c in ranked[1:] if c.probability >= threshold]
-    same = [c for c in plausible if same_value(c, best) and compatible(c, best)]
+    likely = [c for c in ranked[1:] if c.probability >= plausible]
+    same = [c for c in likely if same_value(c, best) and compatible(c, best)]
     if best.evidence.sentence.is_row:
         # A row vouches for its figure, so an article's sentence giving the same figure leads however it
         # scored alone. Not for a name or words: the row's "Al Jazeera report" is no answer "He told Al Jazeera" gives.
-        vouched = ranked[1:] if kind(best) == "number" else plausible
+        vouched = ranked[1:] if kind(best) == "number" else likely
         prose = next((c for c in vouched if not c.evidence.sentence.is_row and same_value(c, best) and compatible(c, best)), None)
         if prose is not None:
             same = [best, *(c for c in same if c is not prose)]
@@ -139,7 +139,7 @@ def weigh(ranked: list[Candidate], threshold: float) -> Reports:
         if _article(c) not in articles:
             articles.add(_article(c))
             agreeing.append(c)
-    return Reports(best, _outlets_first(best, agreeing)[:MAX_AGREEING], _rival(best, ranked, threshold))
+    return Reports(best, _outlets_first(best, agreeing)[:MAX_AGREEING], _rival(best, ranked, plausible))
 
 
 def _outlets_first(best: Candidate, agreeing: list[Candidate]) -> list[Candidate]:
@@ -151,14 +151,14 @@ def _outlets_first(best: Candidate, agreeing: list[Candidate]) -> list[Candidate
     return first + rest
 
 
-def _rival(best: Candidate, ranked: list[Candidate], threshold: float) -> Candidate | None:
+def _rival(best: Candidate, ranked: list[Candidate], plausible: float) -> Candidate | None:
     """The likeliest figure another article gives for the same fact, when that article does not also give
     the stated one. Only articles dispute: a dataset row often counts by another definition."""
     if kind(best) != "number" or best.evidence.sentence.is_row:
         return None
     agreeing = {_article(c) for c in ranked if same_value(c, best)}
     for c in ranked:
-        if c.probability < max(threshold, RIVAL_SHARE * best.probability):
+        if c.probability < max(plausible, RIVAL_SHARE * best.probability):
             break
         if _article(c) not in agreeing and not c.evidence.sentence.is_row and same_fact(best, c):
             return c

@@ -1,14 +1,24 @@
-"""The fitted ranker: a linear score over candidate features, and the refusal threshold.
+"""The fitted ranker: a linear score over candidate features, and whether to answer at all.
 
     weights = Weights.load()                  # rag/extractive/weights.json, written by `make fit`
     rank(candidates, question_key, weights)   # sets candidate.probability, best first
-    answerable = best.probability >= weights.threshold_for(question_key)
+    answerable = weights.confidence.of(best) >= weights.threshold_for(question_key)
 
 The feature weights are fitted to pick each question's right candidate from among its own (a
 conditional logit), then scaled and shifted so that the best candidate's probability is how often an
-answer that sure is right (calibrated on the dev split); the threshold is on that probability. The
-calibration also weighs how far the candidate leads the best one giving another answer: a winner far
-ahead of every rival is right more often than one with the same score in a close race.
+answer that sure is right (calibrated on the dev split). The calibration also weighs how far the
+candidate leads the best one giving another answer: a winner far ahead of every rival is right more
+often than one with the same score in a close race.
+
+Whether to answer is a second question with other evidence. The ranker compares a question's
+candidates with each other, so it learns nothing from what they all share, such as how close the best
+sentence comes to the question at all (its e5 similarity). Yet that is much of what sets a question the
+sources answer apart from a near-miss they do not. And refusing is right only when
+the sources do not say: a wrong answer to a question they do answer is no better refused. So the refusal
+reads a second fitted model, `Confidence`: how likely the question is answered here rather than absent
+from the sources, from the best candidate's probability and its features. The threshold is on that
+confidence. The candidates' probabilities keep their own bound, `plausible`: another article's
+candidate at least that likely is a serious reading, one that corroborates or disputes the answer (`agreement.py`).
 
 Both come from one checked-in file that records what produced it (the command, the gold split, the
 commit and the scores on that split). Nothing here is set by hand: refit with `make fit`.
@@ -35,10 +45,34 @@ class WeightsError(RuntimeError):
     """weights.json is missing or was fitted for other features than the code computes."""
 
 
+SCORE = "score"  # the Confidence input that is the best candidate's calibrated score (its probability's logit)
+
+
+class Confidence(BaseModel):
+    """How likely a question is answered by the sources rather than not at all, from its best candidate:
+    sigmoid(intercept + Σ weight × input), the inputs being its calibrated score and its features. The
+    default reads the probability alone (a confidence equal to it)."""
+
+    weights: dict[str, float] = Field(default_factory=lambda: {SCORE: 1.0})
+    intercept: float = 0.0
+
+    def of(self, best: Candidate) -> float:
+        inputs = self.inputs(best)
+        return _sigmoid(self.intercept + sum(w * inputs[name] for name, w in self.weights.items()))
+
+    @staticmethod
+    def inputs(best: Candidate) -> dict[str, float]:
+        p = min(max(best.probability, 1e-12), 1 - 1e-12)
+        return best.features | {SCORE: math.log(p / (1 - p))}
+
+
 class Weights(BaseModel):
     features: dict[str, float]  # feature name -> weight, over features as computed (no scaling)
     intercept: float
-    threshold: float  # refuse when the best candidate's probability is below this
+    threshold: float  # refuse when the best candidate's confidence is below this
+    # a candidate at least this likely is a serious reading: it corroborates or disputes the answer
+    plausible: float = 0.5
+    confidence: Confidence = Field(default_factory=Confidence)
     # log P(label | question key), smoothed, from the dev split's right answers; "*" keys back off.
     prior: dict[str, dict[str, float]]
     # question keys fitted a threshold of their own (a yes/no question's candidates are whole sentences)
@@ -66,7 +100,7 @@ def _load(path: Path) -> Weights:
         weights = Weights.model_validate_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise WeightsError(f"cannot read the answerer's weights {path}: {exc}; run `make fit`") from None
-    if tuple(weights.features) != FEATURES:
+    if tuple(weights.features) != FEATURES or set(weights.confidence.weights) - {SCORE, *FEATURES}:
         raise WeightsError(f"{path} was fitted for the features {list(weights.features)}, not {list(FEATURES)}: run `make fit`")
     return weights
 
@@ -99,8 +133,11 @@ def set_probabilities(candidates: list[Candidate], scores: list[float], lead: fl
     """A candidate's probability of being right from its calibrated score and its lead over its best rival."""
     ahead = leads(candidates, scores) if lead else [0.0] * len(candidates)
     for c, z, margin in zip(candidates, scores, ahead, strict=True):
-        z += lead * min(margin, cap)
-        c.probability = 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
+        c.probability = _sigmoid(z + lead * min(margin, cap))
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
 def save(weights: Weights, path: Path = WEIGHTS_FILE) -> None:
@@ -109,7 +146,11 @@ def save(weights: Weights, path: Path = WEIGHTS_FILE) -> None:
     lines = ["{", ' "features": {']
     lines += [f"  {json.dumps(name)}: {value}," for name, value in data["features"].items()]
     lines[-1] = lines[-1].rstrip(",")
-    lines += [" },", f' "intercept": {data["intercept"]},', f' "threshold": {data["threshold"]},', ' "prior": {']
+    lines += [" },", f' "intercept": {data["intercept"]},', f' "threshold": {data["threshold"]},', f' "plausible": {data["plausible"]},']
+    lines += [' "confidence": {', '  "weights": {']
+    lines += [f"   {json.dumps(name)}: {value}," for name, value in data["confidence"]["weights"].items()]
+    lines[-1] = lines[-1].rstrip(",")
+    lines += ["  },", f'  "intercept": {data["confidence"]["intercept"]}', " },", ' "prior": {']
     lines += [f"  {json.dumps(key)}: {json.dumps(table, sort_keys=True)}," for key, table in data["prior"].items()]
     lines[-1] = lines[-1].rstrip(",")
     lines += [" },", f' "thresholds": {json.dumps(data["thresholds"], sort_keys=True)},']

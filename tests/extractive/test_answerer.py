@@ -4,6 +4,7 @@ what the passages do not say is refused."""
 from __future__ import annotations
 
 from rag.extractive import ExtractiveAnswerer
+from rag.extractive.ranker import Confidence, Weights
 from rag.verify import REFUSAL_PREFIX, split_claims
 from tests.passages import passage
 
@@ -38,3 +39,16 @@ def test_no_passages_or_nothing_that_says_it_is_a_refusal(answerer):
 def test_the_refusal_threshold_can_be_raised_by_configuration(answerer):
     strict = ExtractiveAnswerer(answerer.meaning.embedder, answerer.nlp, threshold=1.0)
     assert not strict.answer("Who declared a state of emergency?", [passage(REPORT)]).answerable
+
+
+def test_whether_to_answer_is_read_from_the_confidence_not_the_candidate_s_probability(answerer):
+    question, passages = "Who declared a state of emergency?", [passage(REPORT)]
+    fitted = Weights.load()
+    ranking = answerer.rank(question, passages)
+    assert ranking.confidence == fitted.confidence.of(ranking.best) and 0.0 < ranking.confidence < 1.0
+    # the same candidates, equally likely, and a confidence that the sources never answer anything
+    doubtful = fitted.model_copy(update={"confidence": Confidence(weights={}, intercept=-30.0)})
+    unsure = ExtractiveAnswerer(answerer.meaning.embedder, answerer.nlp, weights=doubtful)
+    ranked = unsure.rank(question, passages)
+    assert ranked.best.text == ranking.best.text and ranked.best.probability == ranking.best.probability
+    assert not unsure.answer(question, passages).answerable

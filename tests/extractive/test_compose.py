@@ -92,10 +92,10 @@ def test_an_article_and_a_row_with_the_same_figure_are_both_cited_article_first(
     prose = passage("The corridor is worth $60 billion, officials said.", source_id="article", outlet="Wire", published=dt.date(2026, 2, 2))
     r = row([("Indicator", "Value of the corridor"), ("Value", "60"), ("Unit", "billion US dollars")])
     ranking = answerer.rank("How much is the corridor worth?", [r, prose])
-    reports = weigh(ranking.candidates, threshold=0.0)
+    reports = weigh(ranking.candidates, plausible=0.0)
     assert reports.best.evidence.sentence.chunk.source_id == "article"
     assert [c.evidence.sentence.chunk.source_id for c in reports.agreeing] == ["figures"]
-    a = answerer.draft(ranking, [r, prose], threshold=0.0)
+    a = answerer.draft(ranking, [r, prose], threshold=0.0, plausible=0.0)
     assert [c.source_id for c in a.citations] == ["article", "figures"] and "gives the same figure [2]." in a.answer
 
 
@@ -106,7 +106,7 @@ def test_an_article_giving_a_rows_figure_leads_even_when_it_alone_would_not_have
     row_first, *rest = ranking.candidates
     assert row_first.evidence.sentence.is_row  # the row is the likelier answer ...
     above = (row_first.probability + max(c.probability for c in rest if "500" in c.text)) / 2
-    reports = weigh(ranking.candidates, threshold=above)  # ... and only the row clears the threshold
+    reports = weigh(ranking.candidates, plausible=above)  # ... and only the row is plausible
     assert reports.best.evidence.sentence.chunk.source_id == "article"  # yet the article's sentence leads
 
 

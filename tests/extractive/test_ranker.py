@@ -9,14 +9,15 @@ import math
 import pytest
 
 from rag.extractive.features import FEATURES
-from rag.extractive.ranker import UNSEEN_LABEL, WEIGHTS_FILE, Weights, WeightsError, leads, set_probabilities
+from rag.extractive.ranker import SCORE, UNSEEN_LABEL, WEIGHTS_FILE, Confidence, Weights, WeightsError, leads, set_probabilities
 from tests.passages import passage
 
 
 def test_the_checked_in_weights_match_the_features_and_record_what_fitted_them():
     weights = Weights.load()
     assert tuple(weights.features) == FEATURES
-    assert 0.0 < weights.threshold < 1.0
+    assert 0.0 < weights.threshold < 1.0 and 0.0 < weights.plausible < 1.0
+    assert weights.confidence.weights.keys() == {SCORE, *FEATURES}
     provenance = weights.provenance
     assert provenance["command"].startswith("python -m evals.fit") and "dev.jsonl" in provenance["questions"]
     assert "test" not in provenance["questions"]
@@ -32,6 +33,19 @@ def test_weights_for_other_features_are_refused_with_the_way_to_refit(tmp_path):
         Weights.load(stale)
     with pytest.raises(WeightsError, match="make fit"):
         Weights.load(tmp_path / "missing.json")
+    data = json.loads(WEIGHTS_FILE.read_text())
+    data["confidence"]["weights"]["a feature since removed"] = 1.0
+    stale.write_text(json.dumps(data))
+    with pytest.raises(WeightsError, match="make fit"):
+        Weights.load(stale)
+
+
+def test_the_confidence_reads_the_best_candidate_s_calibrated_score_and_features(answerer):
+    best = answerer.rank("How many people died?", [passage("The storm killed 40 people.")]).best
+    assert Confidence().of(best) == pytest.approx(best.probability)  # unfitted, it is the probability
+    covered = Confidence(weights={SCORE: 1.0, "cov_names": 2.0}, intercept=-1.0)
+    z = math.log(best.probability / (1 - best.probability)) + 2.0 * best.features["cov_names"] - 1.0
+    assert covered.of(best) == pytest.approx(1 / (1 + math.exp(-z)))
 
 
 def test_the_prior_backs_off_for_keys_and_labels_it_never_saw():
