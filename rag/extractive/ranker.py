@@ -13,12 +13,12 @@ often than one with the same score in a close race.
 Whether to answer is a second question with other evidence. The ranker compares a question's
 candidates with each other, so it learns nothing from what they all share, such as how close the best
 sentence comes to the question at all (its e5 similarity). Yet that is much of what sets a question the
-sources answer apart from a near-miss they do not. And refusing is right only when
-the sources do not say: a wrong answer to a question they do answer is no better refused. So the refusal
-reads a second fitted model, `Confidence`: how likely the question is answered here rather than absent
-from the sources, from the best candidate's probability and its features. The threshold is on that
-confidence. The candidates' probabilities keep their own bound, `plausible`: another article's
-candidate at least that likely is a serious reading, one that corroborates or disputes the answer (`agreement.py`).
+sources answer apart from a near-miss they do not. And refusing is right only when the sources do not
+say: a wrong answer to a question they do answer is no better refused. So the refusal reads a second
+fitted model, `Confidence`: how likely the question is answered here rather than absent from the
+sources, from the best candidate's probability and its features. The threshold is on that confidence.
+The candidates' probabilities keep their own bound, `plausible`: another article's candidate at least
+that likely is a serious reading, one that corroborates or disputes the answer (`agreement.py`).
 
 Both come from one checked-in file that records what produced it (the command, the gold split, the
 commit and the scores on that split). Nothing here is set by hand: refit with `make fit`.
