@@ -1,5 +1,5 @@
-"""`make fit`: the prior, the ranker, its calibration and the refusal threshold are fitted from labelled
-candidates, and the result is a weights file the answerer loads."""
+"""`make fit`: the prior, the ranker, its calibration, the confidence and the refusal threshold are fitted
+from labelled candidates, and the result is a weights file the answerer loads."""
 
 from __future__ import annotations
 
