@@ -33,6 +33,7 @@ _SHORT_DEPS = {"prep", "advmod", "npadvmod", "agent"}  # kept only when short: "
 MAX_SHORT_WORDS = 6
 MAX_LEAD_WORDS = 30
 SAME_SENTENCE = 0.8  # a lead this much of its sentence already says it: the quote is not repeated
+_PLACES = {"GPE", "LOC"}
 MAX_UNIT_WORDS = 4  # a dataset column after a figure this short is read as its unit ("billion US dollars")
 
 
@@ -172,18 +173,73 @@ def _lead(q: Question, c: Candidate) -> str:
         return _row_lead(c)
     # The parse can join a sentence to the heading above it; a lead never reaches outside its sentence.
     sentence = c.evidence.sentence.span
+    span = _named(q, c, sentence)
     if q.form is Form.DESCRIBE:
         text = f"{q.described}, {c.span.text.strip(' ,;')}"  # "Abdul Basit, a research fellow at …"
     elif c.label == "APPOS":
         text = _appositive(c.span, sentence)
     elif q.form is Form.ENTITY and q.predicate is None and q.focus is not None:
-        text = _noun_phrase(c.span, sentence)  # "Who is the interior minister?": the name with its title
+        text = _noun_phrase(span, sentence)  # "Who is the interior minister?": the name with its title
     else:
-        text = _clause(c.span, sentence) or _noun_phrase(c.span, sentence)
+        text = _clause(span, sentence) or _noun_phrase(span, sentence)
     text = _balanced(text, sentence.text)
     if c.date_note:
         text = text.replace(c.span.text, f"{c.span.text} ({c.date_note})", 1)
     return text[:1].upper() + text[1:]
+
+
+def _named(q: Question, c: Candidate, sentence: Span) -> Span:
+    """What the lead names: the candidate, with the place it lies in ("Hollister, California" for either
+    name, as a reader needs both to find it), and, when the question asks for several ("Which two envoys
+    …?"), the names it is listed with ("Brett McGurk and Amos Hochstein", not "Brett McGurk were …")."""
+    span, doc = c.span, c.span.doc
+    if c.label in _PLACES:
+        for tok in span:
+            place = next((a for a in tok.children if a.dep_ == "appos" and a.ent_type_ in _PLACES), None)
+            if tok.dep_ == "appos" and tok.ent_type_ in _PLACES and tok.head.pos_ == "PROPN":
+                tok, place = tok.head, tok
+            if place is not None and place.i == tok.i + 2 + _left_words(place) and doc[tok.i + 1].text == ",":
+                return _within(doc, min(span.start, tok.i - _left_words(tok)), max(span.end, place.i + 1), sentence)
+    if q.several and span.root.ent_type_:
+        first = span.root
+        while first.dep_ == "conj" and first.head.ent_type_ == span.root.ent_type_:
+            first = first.head
+        listed = _conjuncts(first)
+        if listed:
+            start, end = first.i - _left_words(first), max(t.i for t in listed) + 1
+            label = span.root.ent_type_
+            if all(t.ent_type_ == label or t.is_punct or t.dep_ in ("cc", "det") for t in doc[start:end]):
+                return _within(doc, min(start, span.start), max(end, span.end), sentence)
+    return span
+
+
+def _conjuncts(tok: Token) -> list[Token]:
+    """The names listed after `tok` ("Ireland" and "Slovenia" after "Spain, the Netherlands"), not the
+    conjuncts inside them ("security and energy" of an apposition)."""
+    out = []
+    for child in tok.children:
+        if child.dep_ == "conj":
+            out += [child, *_conjuncts(child)]
+    return out
+
+
+def _left_words(tok: Token) -> int:
+    """How many words of the name `tok` ends stand right before it: "New" of "New York", "Amos" of "Amos
+    Hochstein", "Davos -" of "Davos-Klosters"."""
+    doc, n = tok.doc, 0
+    while tok.i - n - 1 >= 0:
+        before = doc[tok.i - n - 1]
+        if before.dep_ == "compound" and before.head == tok:
+            n += 1
+        elif before.text in "-–" and not before.whitespace_ and n + 2 <= tok.i and not doc[tok.i - n - 2].whitespace_:
+            n += 2  # "Davos-Klosters"
+        else:
+            return n
+    return n
+
+
+def _within(doc, start: int, end: int, sentence: Span) -> Span:
+    return doc[max(start, sentence.start) : min(end, sentence.end)]
 
 
 _PAIRS = (("(", ")"), ("[", "]"), ("“", "”"), ("‘", "’"))

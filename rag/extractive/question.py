@@ -88,6 +88,7 @@ class Question:
     date_keys: frozenset[str] = frozenset()  # normalise.date_keys the evidence must mention
     numbers: frozenset[float] = frozenset()
     codes: tuple[str, ...] = ()
+    several: bool = False  # the question asks for more than one: "which two envoys", "which countries"
 
     @property
     def described(self) -> str | None:
@@ -103,6 +104,8 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
     words = [t for t in doc if not t.is_punct and not t.is_space]
     wh = next((t for t in words if t.lower_ in WH_WORDS), None)
     form, key, focus = _form(doc, words, wh)
+    after = doc[wh.i + 1] if wh is not None and wh.i + 1 < len(doc) else None
+    count = after if after is not None and focus is not None and after.dep_ == "nummod" and after.head == focus else None
     qualifiers = _qualifiers(wh, focus)
     kinds: dict[str, float] = {}
     measure = None
@@ -151,9 +154,16 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
         terms=tuple(_term(t) for t in words if _is_content(t, wh)),
         entities=_entities(doc, qualifiers),
         date_keys=_date_constraints(text, as_of),
-        numbers=_quantities(doc),
+        numbers=_quantities(doc, count),
         codes=tuple(m.group(0) for m in CODE.finditer(text) if not m.group(0).isdigit()),
+        several=form in (Form.ENTITY, Form.OPEN, Form.NAME) and focus is not None and _plural(focus),
     )
+
+
+def _plural(noun: Token) -> bool:
+    """ "envoys", "the two envoys": a noun the question asks for in the plural (a year before it, as in
+    "the 2024 dress code", is no count)."""
+    return noun.tag_ in ("NNS", "NNPS")
 
 
 def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, Token | None]:
@@ -306,14 +316,15 @@ def _entities(doc: Doc, qualifiers: set[int] = frozenset()) -> tuple[str, ...]:
     return tuple(name for name in dict.fromkeys(found) if _latin(name) and re.search(r"[A-Z0-9]", name) and name_parts(name))
 
 
-def _quantities(doc: Doc) -> frozenset[float]:
+def _quantities(doc: Doc, count: Token | None) -> frozenset[float]:
     """The question's figures, which evidence must repeat; numbers that are part of a name ("Flight 1282",
-    "iPhone 13") are names, checked as such."""
+    "iPhone 13") are names, checked as such. The count of the noun a "which" asks for ("Which two envoys
+    …?") is how many answers are wanted, which the source need not write ("McGurk and Hochstein")."""
     text = doc.text
     for t in doc:
         named = t.ent_type_ and t.ent_type_ not in _NON_NAME_LABELS
         # "on one charge", "one of the": "one" is as often a determiner as a figure
-        if named or (t.like_num and t.head.pos_ == "PROPN" and t.head != t) or t.lower_ == "one":
+        if named or t == count or (t.like_num and t.head.pos_ == "PROPN" and t.head != t) or t.lower_ == "one":
             text = text[: t.idx] + " " * len(t.text) + text[t.idx + len(t.text) :]
     return frozenset(numbers(without_dates(CODE.sub(" ", text))))
 

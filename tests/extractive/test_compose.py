@@ -150,3 +150,28 @@ def test_a_lead_never_leaves_a_bracket_or_quotation_open(answerer, question, tex
 def test_a_lead_keeps_the_complement_its_verb_needs(answerer):
     text = "In all, 15 trainers are set to put horses in the starting gate on Saturday."
     assert "set to put horses" in lead(answer(answerer, "How many trainers will run horses?", [passage(text)]))
+
+
+@pytest.mark.parametrize(
+    "question, sentence, named",
+    [
+        # a place is named with the place it lies in, whichever of the two was the candidate
+        ("Where is Gibson Farms based?", "Gibson Farms, based in Hollister, California, recalled the walnuts.", "Hollister, California"),
+        ("Where was the jet headed?", "The jet was headed to Ontario, California, when a panel blew out.", "Ontario, California"),
+        ("Where did the leaders meet?", "The leaders met in Davos-Klosters, Switzerland, on Tuesday.", "Davos-Klosters, Switzerland"),
+    ],
+)
+def test_a_place_is_named_with_the_place_it_lies_in(answerer, question, sentence, named):
+    assert named in lead(answer(answerer, question, [passage(sentence)]))
+
+
+def test_a_question_asking_for_several_gets_all_the_names_listed_together(answerer):
+    sentence = "Three days later, Brett McGurk and Amos Hochstein, the president's top envoys, were in Riyadh."
+    a = answer(answerer, "Which two envoys were in Riyadh?", [passage(sentence)])
+    assert "Brett McGurk and Amos Hochstein were in Riyadh" in lead(a)
+    sentence = "The ruling prompted Spain, the Netherlands, Ireland and Slovenia to withdraw from the contest."
+    a = answer(answerer, "Which countries withdrew from the contest?", [passage(sentence)])
+    assert "Spain, the Netherlands, Ireland and Slovenia" in lead(a)
+    # one asked for, one named: "31 civilians and 17 soldiers" keeps only the asked conjunct, and so does a name
+    sentence = "Police arrested Smith and Jones on Friday."
+    assert "Jones" not in lead(answer(answerer, "Which man did police arrest first?", [passage(sentence)]))

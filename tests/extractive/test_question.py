@@ -97,6 +97,9 @@ def test_constraints_are_names_figures_dates_and_codes_only(ask):
     assert 1282.0 not in q.numbers  # part of a name, checked as a name
     assert "2025" in q.date_keys and q.codes == ("FY26",)
     assert ask("How far can it travel on one charge?").numbers == frozenset()  # "one" as a determiner
+    # how many answers a "which" asks for, not a figure the source must write ("McGurk and Hochstein")
+    assert ask("Which two envoys met the prince?").numbers == frozenset()
+    assert ask("Which of the 12 miners survived?").numbers == frozenset({12.0})
     assert ask("what park does the bidens' beach house overlook?").entities == ()
     # a name narrowing the asked noun is the kind of answer, which the source need not repeat
     assert ask("Which MLB team made the song its anthem in 2014?").entities == ()
