@@ -196,6 +196,8 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
         named = _head_noun(named, through_possessive=True) if named is not None else None
         if named is not None and named.pos_ == "PROPN":  # "Who is Abdul Basit?", "Who is the hotel's Ian Harvey?"
             return Form.DESCRIBE, "describe", named
+    if word == "what" and (named := _occupied(wh)) is not None:
+        return Form.DESCRIBE, "describe", named
     if word == "whose" and wh.head.pos_ in ("NOUN", "PROPN") and wh.head.i > wh.i:
         return Form.ENTITY, "whose", _head_noun(wh.head)  # "Whose [request] led …?"
     if word in ("who", "whom", "whose"):
@@ -229,6 +231,20 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
     if noun is None:
         return Form.OPEN, "what", _subject(doc) if copula else None
     return Form.OPEN, "which" if word == "which" else "what", _head_noun(noun)
+
+
+def _occupied(wh: Token) -> Token | None:
+    """Whose occupation "What does Gretchen Lovewell do (for a living)?" asks: the name doing "do" in the
+    present, with nothing else done ("What does Biden do about prices?", "What did Smith do then?" ask
+    about acts)."""
+    verb = wh.head
+    if wh.dep_ != "dobj" or verb.lemma_ != "do" or verb.pos_ != "VERB":
+        return None
+    doer = next((c for c in verb.children if c.dep_ == "nsubj" and c.pos_ == "PROPN"), None)
+    present = any(c.dep_ == "aux" and c.tag_ in ("VBZ", "VBP") for c in verb.children)
+    living = all(c.dep_ in ("dobj", "nsubj", "aux", "punct") or (c.lower_ == "for" and "living" in [g.lower_ for g in c.children])
+                 for c in verb.children)
+    return _head_noun(doer, through_possessive=True) if doer is not None and present and living else None
 
 
 def _role_holder(doc: Doc, role: Token) -> Token | None:

@@ -30,6 +30,10 @@ def ask(answerer):
         ("What is Abdul Basit's job?", Form.DESCRIBE, "describe"),  # a role noun owned by a name
         ("What position does Imtiaz Gul hold?", Form.DESCRIBE, "describe"),
         ("Who is the hotel's Ian Harvey?", Form.DESCRIBE, "describe"),
+        ("What does Aaron Setliff do?", Form.DESCRIBE, "describe"),  # "do" in the present, nothing else done: a job
+        ("What does Ben Smith do for a living?", Form.DESCRIBE, "describe"),
+        ("What did Smith do after the crash?", Form.OPEN, "what"),  # an act
+        ("What does Biden do about prices?", Form.OPEN, "what"),
         # the subject is a common noun, whatever names modify it: a figure is asked, not who the phone is
         ("What's the iPhone 13's UK starting price?", Form.OPEN, "what:attribute"),
         ("What role did Pakistan play in the talks?", Form.OPEN, "what:act"),  # a role in something: no description
