@@ -33,7 +33,7 @@ from rag.language import PERSON_PRONOUNS, POSSESSIVE_PRONOUNS, THING_PRONOUNS, W
 from rag.models import Message
 from rag.names import Words, find_name, fold
 from rag.nlp import entities, load_nlp, noun_chunks, parse
-from rag.wordnet import kinship
+from rag.wordnet import category, kinship
 
 _GROUP_LABELS = {"ORG", "NORP"}
 _PLURAL = {"they", "them", "their"}
@@ -43,6 +43,7 @@ _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _REFUSAL = "The sources I have don't say"
 _ATTRIBUTION = re.compile(r"^[^“\"]*?\breported(?: on [^:]*)?:\s*")
 MAX_DEPTH = 5  # follow-ups of follow-ups resolved this far back
+MAX_NAME_WORDS = 6  # an answer this short, with no verb, is a name
 
 
 def condense(question: str, history: Sequence[Message]) -> str:
@@ -77,7 +78,8 @@ def _resolve(question: str, history: list[Message], depth: int) -> tuple[str, st
     elif _is_fragment(doc):
         return _fill_fragment(core, previous, nlp), previous
     short = _short_answer(answer)
-    return _resolve_pronouns(doc, previous, short, nlp, _answered_person(previous, short, nlp)), previous
+    answered = _answered_person(previous, short, nlp), _answered_thing(previous, short, nlp)
+    return _resolve_pronouns(doc, previous, short, nlp, *answered), previous
 
 
 def _context(resolved: str, previous: str, asked: str) -> str:
@@ -137,7 +139,29 @@ def _answered_person(previous: str, answer: str, nlp) -> str | None:
     return " ".join(run) if len(run) >= 2 else None
 
 
-def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp, answered_person: str | None = None) -> str:
+def _answered_thing(previous: str, answer: str, nlp) -> str | None:
+    """The answer to "Which podcast …?" or "What's the name of the poem …?" when it is only a name ("Sibling
+    Revelry", "Gone With the Wind"): the thing asked for, whatever the tagger makes of it alone (nothing, or
+    a religion in "Christian Dior")."""
+    if not answer or not previous:
+        return None
+    asked = parse(nlp, previous)
+    wh = next((t for t in asked if t.lower_ in WH_WORDS), None)
+    noun = _asked_noun(asked)
+    if wh is None or wh.lower_ not in ("which", "what") or noun is None or category(noun.lemma_.lower()) == "person":
+        return None
+    said = parse(nlp, answer)
+    words = [t for t in said if not t.is_punct]
+    # a clause ("They visited the Louvre") says more than a name, a figure ("Close to 10%") is a value, not a
+    # thing; a title may hold a verb ("Gone With the Wind")
+    if (not words or len(words) > MAX_NAME_WORDS or not words[0].is_title
+            or any(t.dep_ in ("nsubj", "nsubjpass") or t.like_num for t in words)):
+        return None
+    return re.sub(r"^the\s+", "", answer.rstrip(" .,;"), flags=re.I)
+
+
+def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp, answered_person: str | None = None,
+                      answered_thing: str | None = None) -> str:
     out, changed = [], False
     named = {fold(e.text) for e in entities(doc)}
     for t in doc:
@@ -149,6 +173,8 @@ def _resolve_pronouns(doc: Doc, previous: str, answer: str, nlp, answered_person
             name = _listed(people)  # "Which of them …" after an answer naming several people
         elif labels == {"PERSON"} and answered_person and _antecedent_order(answer, previous, labels, nlp)[0] == answer:
             name = answered_person
+        elif word in ("it", "its") and answered_thing and fold(answered_thing) not in named:
+            name = answered_thing
         else:
             # A pronoun never stands for a name its own question gives: "he" in "Where did he cook for Ann Lee?"
             name = _first_entity(_antecedent_order(answer, previous, labels, nlp), labels, nlp, named)

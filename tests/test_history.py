@@ -28,7 +28,8 @@ def test_the_name_answering_a_who_question_is_the_person_even_when_the_tagger_mi
     # Two words alone ("Reon Radix") get no label from the tagger, which calls "U.S.-Jamaica" a person
     history = turn("Who refereed the U.S.-Jamaica qualifier?", "Reon Radix [1].")
     assert condense("Where's he from?", history) == "Where's Reon Radix from?"
-    assert condense("Where's it from?", turn("Which firm built the stadium?", "Reon Radix [1].")) == "Where's it from?"
+    # "it" is no person: after "Which firm …?" the name answering it is the firm
+    assert condense("Where's it from?", turn("Which firm built the stadium?", "Reon Radix [1].")) == "Where's Reon Radix from?"
 
 
 def test_it_takes_the_organisation_asked_about():
@@ -124,9 +125,21 @@ def test_a_follow_up_naming_nothing_is_searched_with_the_words_asked_before():
     assert standalone("How many people attended?", []).query == "How many people attended?"
     # a pronoun resolved (rightly or not) names nothing of the follow-up's own: the words asked before are searched
     podcast = turn("On which podcast did the BBC discuss the strike?", "Talking Points [1].")
-    assert standalone("Who hosts it?", podcast) == ("Who hosts BBC?", "Who hosts BBC? podcast discuss strike")
+    assert standalone("Who hosts it?", podcast) == ("Who hosts Talking Points?", "Who hosts Talking Points? podcast BBC discuss strike")
 
 
 def test_it_is_never_a_person_the_tagger_took_for_an_organisation():
     history = turn("What did Ann Cole buy from Victor Hale in 1993?", "A chunk of Hale's business empire, called KLX, for $72 million [1].")
     assert condense("What did she rename it?", history) == "What did Ann Cole rename KLX?"  # not "rename Hale"
+
+
+def test_it_after_a_which_question_answered_by_a_name_alone_is_that_name():
+    # the tagger finds no name in "Gone With the Wind" alone, and a religion in "Christian Dior"
+    movie = turn("Which movie would be the top grosser adjusted for inflation?", "Gone With the Wind [1].")
+    assert condense("What's its adjusted gross?", movie) == "What's Gone With the Wind’s adjusted gross?"
+    assert condense("Who founded it?", turn("Which fashion house made the gown?", "Christian Dior [1].")) == "Who founded Christian Dior?"
+    # a figure or a clause is no such name
+    share = turn("What share of chips does the US make now?", "Close to 10% [1].")
+    assert condense("And what was it once?", share) != "What was Close to 10% once?"
+    museum = turn("Which museum did they visit?", "They visited the Louvre in Paris [1].")
+    assert "visited" not in condense("When did it open?", museum)
