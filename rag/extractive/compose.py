@@ -29,6 +29,8 @@ from rag.normalise import format_date, numbers
 from rag.sentences import Citations, Sentence
 
 _DROP_DEPS = frozenset("conj cc appos relcl acl advcl parataxis ccomp csubj mark dep meta preconj intj punct".split())
+_LISTABLE = {"NOUN", "PROPN", "ADJ", "NUM"}  # words a list beside the answer is kept whole of
+_CLAUSE_DEPS = frozenset("relcl acl advcl appos parataxis ccomp csubj".split())
 _SHORT_DEPS = {"prep", "advmod", "npadvmod", "agent"}  # kept only when short: "in 2025", not a digression
 MAX_SHORT_WORDS = 6
 MAX_LEAD_WORDS = 30
@@ -322,17 +324,29 @@ def _collect(tok: Token, keep: set[int]) -> set[int]:
         if child.dep_ == "conj" and keep & set(range(child.left_edge.i, child.right_edge.i + 1)) and tok.i not in keep:
             return _collect(child, keep)
     out = {tok.i}
+    # a phrase beside the answer keeps its list whole: "including Connecticut, New Jersey and Oklahoma"
+    aside = not keep & set(range(tok.left_edge.i, tok.right_edge.i + 1))
+    alike = [c for c in tok.children if c.dep_ == "conj" and c.pos_ == tok.pos_ and c.pos_ in _LISTABLE] if aside else []
     for child in tok.children:
         subtree = set(range(child.left_edge.i, child.right_edge.i + 1))
+        listed = child in alike or (child.dep_ == "cc" and bool(alike))
         if subtree & keep:
             out |= _collect(child, keep)
         elif child.lemma_ == "accord":  # "according to the State Bank of Pakistan" is the attribution: keep it whole
             out |= subtree
-        elif child.dep_ in _DROP_DEPS or (child.dep_ in _SHORT_DEPS and len(subtree) > MAX_SHORT_WORDS):
+        elif (child.dep_ in _DROP_DEPS and not listed) or (child.dep_ in _SHORT_DEPS and _words_besides_clauses(child) > MAX_SHORT_WORDS):
             continue
         else:
             out |= _collect(child, keep)
     return out
+
+
+def _words_besides_clauses(tok: Token) -> int:
+    """The words of a phrase but the clauses hung on it, which a lead drops anyway: "with the festival" in
+    "came up with the festival, which brought 5,000 people to the shore" is short."""
+    clauses = [t for t in tok.subtree if t.dep_ in _CLAUSE_DEPS and t is not tok]
+    dropped = {i for t in clauses for i in range(t.left_edge.i, t.right_edge.i + 1)}
+    return sum(1 for t in tok.subtree if t.i not in dropped and not t.is_punct)
 
 
 def _render(doc, indices: set[int]) -> str:

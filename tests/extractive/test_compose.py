@@ -175,3 +175,12 @@ def test_a_question_asking_for_several_gets_all_the_names_listed_together(answer
     # one asked for, one named: "31 civilians and 17 soldiers" keeps only the asked conjunct, and so does a name
     sentence = "Police arrested Smith and Jones on Friday."
     assert "Jones" not in lead(answer(answerer, "Which man did police arrest first?", [passage(sentence)]))
+
+
+def test_a_lead_keeps_a_short_phrase_whole_and_drops_the_clause_hung_on_it(answerer):
+    sentence = "Everhart came up with the Sea Witch Festival, which brought 5,000 people to the shore that first Halloween."
+    assert lead(answer(answerer, "Who came up with the festival?", [passage(sentence)])) == "Everhart came up with the Sea Witch Festival"
+    # a list beside the answer is kept whole, not cut to its first item
+    sentence = "Six states, including Connecticut, New Jersey and Oklahoma, still report high flu activity."
+    a = answer(answerer, "How many states still report high flu activity?", [passage(sentence)])
+    assert "including Connecticut, New Jersey and Oklahoma" in lead(a)
