@@ -25,7 +25,7 @@ from rag.extractive.question import Form, Question
 from rag.extractive.values import kind
 from rag.language import SAY_VERBS, denies, replies
 from rag.nlp import text_of
-from rag.normalise import format_date, numbers
+from rag.normalise import format_date, numbers, without_dates
 from rag.sentences import Citations, Sentence
 
 _DROP_DEPS = frozenset("conj cc appos relcl acl advcl parataxis ccomp csubj mark dep meta preconj intj punct".split())
@@ -166,8 +166,19 @@ def yes_or_no(q: Question, best: Candidate) -> str:
     asked = denies(q.doc)
     if reply is not None and not asked:
         return "Yes" if reply else "No"
+    if _another_figure(q, best):
+        return "Yes" if asked else "No"
     says_no = denies(best.span, best.verb) != asked or denies(best.evidence.sentence.span) != asked
     return "No" if says_no else "Yes"
+
+
+def _another_figure(q: Question, best: Candidate) -> bool:
+    """Whether the sentence gives another figure than the one the question asks about: "Just 17% of
+    students had their immunizations" answers "Was the rate above 95%?" with no (the figure is elsewhere
+    in the article, which is why the sentence could answer at all)."""
+    if not q.numbers or best.evidence.numbers_away == 0:
+        return False
+    return bool(numbers(without_dates(best.evidence.sentence.content)) - q.numbers)
 
 
 def _lead(q: Question, c: Candidate) -> str:

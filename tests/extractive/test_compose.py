@@ -184,3 +184,9 @@ def test_a_lead_keeps_a_short_phrase_whole_and_drops_the_clause_hung_on_it(answe
     sentence = "Six states, including Connecticut, New Jersey and Oklahoma, still report high flu activity."
     a = answer(answerer, "How many states still report high flu activity?", [passage(sentence)])
     assert "including Connecticut, New Jersey and Oklahoma" in lead(a)
+
+
+def test_a_sentence_giving_another_figure_than_the_one_asked_answers_no(answerer):
+    text = "Just 17% of students at the school had their required immunizations. The state's target is 95%."
+    a = answer(answerer, "Was the school's immunization rate above 95%?", [passage(text)])
+    assert a.answer.startswith("No, according to Wire [1].") and "17%" in a.citations[0].quote
