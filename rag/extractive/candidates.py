@@ -201,7 +201,7 @@ def _numbers(q: Question, e: Evidence) -> list[Candidate]:
         if span is None or not _inside(e, span):
             continue
         values = numbers(span.text)
-        if not values or values & q.numbers:
+        if not values or values & (q.numbers | q.count):
             continue
         label = _number_label(span)
         if label == "DURATION":  # "about two [hours]": a length of time is stated with its unit
@@ -323,7 +323,7 @@ def _cells(q: Question, e: Evidence) -> list[Candidate]:
         if span is None:
             continue
         values = numbers(cell.value)
-        if values and values & q.numbers:
+        if values and values & (q.numbers | q.count):
             continue
         unit = cells[n + 1].value if n + 1 < len(cells) else ""
         label = _cell_label(cell.value, unit, span)

@@ -337,7 +337,8 @@ def _collect(tok: Token, keep: set[int]) -> set[int]:
     out = {tok.i}
     # a phrase beside the answer keeps its list whole: "including Connecticut, New Jersey and Oklahoma"
     aside = not keep & set(range(tok.left_edge.i, tok.right_edge.i + 1))
-    alike = [c for c in tok.children if c.dep_ == "conj" and c.pos_ == tok.pos_ and c.pos_ in _LISTABLE] if aside else []
+    alike = [c for c in tok.children if c.dep_ == "conj" and c.pos_ == tok.pos_ and c.pos_ in _LISTABLE
+             and _words_besides_clauses(c) <= MAX_SHORT_WORDS] if aside else []
     for child in tok.children:
         subtree = set(range(child.left_edge.i, child.right_edge.i + 1))
         listed = child in alike or (child.dep_ == "cc" and bool(alike))

@@ -89,6 +89,9 @@ class Question:
     numbers: frozenset[float] = frozenset()
     codes: tuple[str, ...] = ()
     several: bool = False  # the question asks for more than one: "which two envoys", "which countries"
+    # "two" of "which two envoys": how many answers are wanted, which the source need not write and which
+    # is no answer itself
+    count: frozenset[float] = frozenset()
 
     @property
     def described(self) -> str | None:
@@ -155,6 +158,7 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
         entities=_entities(doc, qualifiers),
         date_keys=_date_constraints(text, as_of),
         numbers=_quantities(doc, count),
+        count=frozenset(numbers(count.text)) if count is not None else frozenset(),
         codes=tuple(m.group(0) for m in CODE.finditer(text) if not m.group(0).isdigit()),
         several=form in (Form.ENTITY, Form.OPEN, Form.NAME) and focus is not None and _plural(focus),
     )

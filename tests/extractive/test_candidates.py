@@ -33,6 +33,10 @@ def test_a_figure_the_question_gives_is_not_its_answer(answerer):
     text = "Of the 500 passengers, 33 were injured."
     found = {t for t, _ in candidates(answerer, "How many of the 500 passengers were injured?", [passage(text)])}
     assert "33" in found and "500" not in found
+    # nor is the count of a "which", though the source need not write it
+    text = "The judge hopes Americans will reflect on three ideals: equality, liberty and self-rule."
+    found = {t for t, _ in candidates(answerer, "Which three ideals does the judge hope Americans reflect on?", [passage(text)])}
+    assert "equality" in found and "three" not in found
 
 
 def test_ages_are_not_dates_or_durations(answerer):
