@@ -7,7 +7,8 @@
 
 A person pronoun ("he", "his") takes the first person named in the previous answer's short answer, else
 in the previous question (that one first when the answer itself said "he" before naming anyone); "it"/"they"
-take the first named organisation, place or thing the same way, never a word of a person's name; "them"
+take the first named organisation, place or thing the same way, never a word of a person's name ("it"
+after "Which podcast …?" answered by a name alone, "Sibling Revelry", is that name, tagged or not); "them"
 after an answer naming several people is those people, and with no group to stand for, the things the
 question before counted, in the period it asked about ("How many died in them?" after "How many attacks
 were there in 2025?" asks about the attacks in 2025); the name opening the answer to a "Who …?" question
@@ -43,7 +44,7 @@ _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _REFUSAL = "The sources I have don't say"
 _ATTRIBUTION = re.compile(r"^[^“\"]*?\breported(?: on [^:]*)?:\s*")
 MAX_DEPTH = 5  # follow-ups of follow-ups resolved this far back
-MAX_NAME_WORDS = 6  # an answer this short, with no verb, is a name
+MAX_NAME_WORDS = 6  # an answer this short, with no subject and no figure, is a name
 
 
 def condense(question: str, history: Sequence[Message]) -> str:

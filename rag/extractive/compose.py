@@ -29,13 +29,13 @@ from rag.normalise import format_date, numbers, without_dates
 from rag.sentences import Citations, Sentence
 
 _DROP_DEPS = frozenset("conj cc appos relcl acl advcl parataxis ccomp csubj mark dep meta preconj intj punct".split())
+_PLACES = {"GPE", "LOC"}  # a place named with the place it lies in: "Hollister, California"
 _LISTABLE = {"NOUN", "PROPN", "ADJ", "NUM"}  # words a list beside the answer is kept whole of
 _CLAUSE_DEPS = frozenset("relcl acl advcl appos parataxis ccomp csubj".split())
 _SHORT_DEPS = {"prep", "advmod", "npadvmod", "agent"}  # kept only when short: "in 2025", not a digression
 MAX_SHORT_WORDS = 6
 MAX_LEAD_WORDS = 30
 SAME_SENTENCE = 0.8  # a lead this much of its sentence already says it: the quote is not repeated
-_PLACES = {"GPE", "LOC"}
 MAX_UNIT_WORDS = 4  # a dataset column after a figure this short is read as its unit ("billion US dollars")
 
 

@@ -165,8 +165,8 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
 
 
 def _plural(noun: Token) -> bool:
-    """ "envoys", "the two envoys": a noun the question asks for in the plural (a year before it, as in
-    "the 2024 dress code", is no count)."""
+    """ "envoys", "the two envoys": a noun the question asks for in the plural, by its tag (a number before
+    it may be a year: "the 2024 dress code")."""
     return noun.tag_ in ("NNS", "NNPS")
 
 
