@@ -16,13 +16,15 @@ From the period a question names to the dates its news is published:
   forum" in the papers of the week before), and for a day, the date line of another time zone (a
   Saturday in Sydney is Friday in New York): the window opens one such period early;
 - coverage goes on after the period for as long again as the period lasts (a day's event is still news
-  in the week after it, a month's in the next month), at least a news week and at most a quarter, by when
-  a story is background and the year's reviews are out: the window closes `lag` after it;
+  in the week after it, a month's in the next month, a year's figures all through the next year: "trade
+  was worth £X last year", in June), at least a news week: the window closes `lag` after it;
 - a period still to come ("next month", "next Saturday") is written about before it: the window opens as
   long a time before it, or before the asker's day if that is earlier, and runs to the asker's day;
 - a period named by the calendar ("in 2008", "in June 2022", "in December") is how news dates what it
   recounts at any distance (a 2024 profile retells 1984; August's report gives June's figures; a
-  preview announces next year's), so it bounds publication from below only;
+  preview announces next year's), so it bounds publication from below only, and from at least a
+  PREVIEW before it: a dated event is announced ahead ("a robotaxi service in Austin this June", written
+  in April; "Super Tuesday on March 5", in February);
 - nothing later than the asker's day is searched.
 Checked on the archive dev split: every article a question with time words was written from falls in
 its window; a lag after named periods would have cut 15 of them, opening on the period's first day the
@@ -42,7 +44,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 MIN_LAG = dt.timedelta(days=7)
-MAX_LAG = dt.timedelta(days=92)
+PREVIEW = dt.timedelta(days=92)  # how far ahead of its day a dated event is announced
 RECENT_DAYS = 30
 
 Unit = Literal["day", "week", "month", "year"]
@@ -123,9 +125,11 @@ def publication_window(start: dt.date, end: dt.date, today: dt.date, named: bool
     """The publication dates of news about the period start–end, asked on `today` (see the module's notes);
     `named`: the period is named by the calendar ("in 2025"), not by its distance from today ("last year")."""
     opens = _as_long_before(start, end, min(start, today + _DAY))
-    if start > today or named:
+    if named:  # a dated event is announced ahead of its day: "launching in Austin this June", in April
+        return min(opens, start - PREVIEW), today
+    if start > today:
         return opens, today
-    lag = min(max(end - start + _DAY, MIN_LAG), MAX_LAG)
+    lag = max(end - start + _DAY, MIN_LAG)
     return opens, min(end + lag, today)
 
 

@@ -117,12 +117,15 @@ def test_news_of_a_day_is_searched_from_the_day_before_to_the_asker_s_day():
     assert found.describe() == 'articles published 2026-01-30 – 2026-02-03 (from "Saturday")'
 
 
-def test_news_of_a_past_period_runs_on_for_as_long_again_at_most_a_quarter():
+def test_news_of_a_past_period_runs_on_for_as_long_again():
     month = window("What did prices do last month?", D(2026, 6, 20))  # May
     assert (month.published_after, month.published_before) == (D(2026, 4, 1), D(2026, 6, 20))
     month = window("What did prices do in March?", D(2026, 6, 20))
+    # a year's figures are reported all through the next: "trade was worth £X last year", in June
+    year = window("How much was US-British trade worth last year?", D(2019, 6, 4))
+    assert (year.published_after, year.published_before) == (D(2017, 1, 1), D(2019, 6, 4))
     year = window("How many attacks were there last year?", D(2026, 11, 1))
-    assert year.published_before == D(2026, 4, 2)  # 2025 plus a quarter
+    assert year.published_before == D(2026, 11, 1)
     week = window("Who resigned last week?", D(2026, 3, 20))
     assert week.published_before == D(2026, 3, 20)  # 9–15 March plus a week, cut at the asker's day
     assert month.published_before == D(2026, 6, 20)
@@ -132,6 +135,14 @@ def test_a_named_period_bounds_publication_from_below_only():
     # A 2024 profile retells 1984; August's report gives June's figures: nothing written before can report it.
     found = window("How many visitors did the pandas draw in 1984?", D(2024, 4, 22))
     assert (found.published_after, found.published_before) == (D(1983, 1, 1), D(2024, 4, 22))
+
+
+def test_a_named_day_or_month_is_searched_from_a_quarter_before_it():
+    # Announced ahead: "launching a robotaxi service in Austin this June", published in April.
+    june = window("In which city does Tesla plan to launch its robotaxi service in June 2025?", D(2026, 1, 1))
+    assert june.published_after == D(2025, 6, 1) - dt.timedelta(days=92) <= D(2025, 4, 22)  # a quarter before
+    day = window("Which territory votes on March 5?", D(2024, 3, 6))
+    assert day.published_after == D(2023, 12, 4)
 
 
 def test_a_period_to_come_is_searched_in_the_time_before_it():
