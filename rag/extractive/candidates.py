@@ -75,17 +75,39 @@ def generate(q: Question, evidence: list[Evidence]) -> list[Candidate]:
 
 
 def _unique(found: list[Candidate]) -> list[Candidate]:
-    """One candidate per span; an entity's label wins over a noun phrase or a proper-noun run. A span
-    with no letter or digit (a dash the tagger called a place) is no answer."""
-    rank = {"NP": 3, "PROPN": 2, "QUOTED": 1}
+    """One candidate per span, never part of a hyphenated word; an entity's or a figure's label wins over
+    an apposition, a quoted phrase, a noun phrase or a proper-noun run. A span with no letter or digit (a
+    dash the tagger called a place) is no answer."""
+    rank = {"NP": 3, "PROPN": 2, "QUOTED": 1, "APPOS": 1}
     best: dict[tuple[int, int], Candidate] = {}
     for c in found:
+        whole = _whole_words(c.span, c.evidence.sentence.span)
+        if whole != c.span:
+            c.span = whole
+            c.value = c.value if c.label in NUMBER_LABELS | DATE_LABELS else _words(whole)
         if not any(ch.isalnum() for ch in c.span.text) or all((t.is_stop or t.is_punct) and not t.like_num for t in c.span):
             continue
         key = (c.span.start_char, c.span.end_char)
         if key not in best or rank.get(c.label, 0) < rank.get(best[key].label, 0):
             best[key] = c
     return list(best.values())
+
+
+def _whole_words(span: Span, sentence: Span) -> Span:
+    """The span widened to the words it cuts at a hyphen: "4-0" for the "4" the parser made an
+    apposition of, "Bankman-Fried" for "Fried" (the tokenizer splits at hyphens)."""
+    doc, start, end = span.doc, span.start, span.end
+    while start - 2 >= sentence.start and _hyphen_joins(doc[start - 2], doc[start - 1]):
+        start -= 2
+    while end + 1 < sentence.end and _hyphen_joins(doc[end - 1], doc[end]):
+        end += 2
+    return doc[start:end] if (start, end) != (span.start, span.end) else span
+
+
+def _hyphen_joins(before: Token, hyphen: Token) -> bool:
+    after = hyphen.doc[hyphen.i + 1]
+    return hyphen.text in ("-", "–") and not before.whitespace_ and not hyphen.whitespace_ and before.text[-1:].isalnum() \
+        and after.text[:1].isalnum()
 
 
 def _inside(e: Evidence, span: Span) -> bool:
@@ -183,7 +205,7 @@ def _clauses(e: Evidence) -> list[Candidate]:
 # --- numbers ----------------------------------------------------------------------------------------
 _NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _AMOUNT = (
-    rf"(?:US\$|\$|£|€|¥|Rs\.?\s?)?(?:\d[\d,]*(?:\.\d+)?|(?:{_NUMBER_WORD})(?:[- ](?:{_NUMBER_WORD}))?)"
+    rf"(?:US\$|\$|£|€|¥|Rs\.?\s?)?(?:\d+(?:,\d{{3}})*(?:\.\d+)?|(?:{_NUMBER_WORD})(?:[- ](?:{_NUMBER_WORD}))?)"
     r"(?:\s?(?:million|billion|trillion|thousand|bn|mn|tn|m|k)\b)?(?:\s?(?:%|percent\b|per cent\b))?"
 )
 # "at least 254", "$1.425bn", "four to five", "26%", "twenty-five": a figure as the text writes it.

@@ -198,7 +198,7 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
     if copula and word in ("who", "what") and subject is None:
         named = _noun_after(wh)
         named = _head_noun(named, through_possessive=True) if named is not None else None
-        if named is not None and named.pos_ == "PROPN":  # "Who is Abdul Basit?", "Who is the hotel's Ian Harvey?"
+        if named is not None and named.pos_ == "PROPN" and _is_the_subject(named, nxt):  # "Who is Abdul Basit?"
             return Form.DESCRIBE, "describe", named
     if word == "what" and (named := _occupied(wh)) is not None:
         return Form.DESCRIBE, "describe", named
@@ -235,6 +235,21 @@ def _form(doc: Doc, words: list[Token], wh: Token | None) -> tuple[Form, str, To
     if noun is None:
         return Form.OPEN, "what", _subject(doc) if copula else None
     return Form.OPEN, "which" if word == "which" else "what", _head_noun(noun)
+
+
+def _is_the_subject(name: Token, copula: Token) -> bool:
+    """Whether a name is what "Who is …?" asks about ("Who is the hotel's Ian Harvey?"), not a word
+    further on: one in a phrase or clause ("Who was the youngest of [Smith and Hiaasen]?", "What was
+    the B-17 that [Mel Jenner] flew called?") or one naming a noun after it ("What's the [South Carolina]
+    measles tally?")."""
+    if name.head != copula:
+        return False
+    for t in name.doc[name.i + 1 :]:
+        if t.is_punct or t.pos_ in ("ADP", "AUX", "CCONJ", "SCONJ", "PART"):
+            return True
+        if t.pos_ == "NOUN":
+            return False
+    return True
 
 
 def _occupied(wh: Token) -> Token | None:

@@ -77,3 +77,11 @@ def test_an_ordinal_of_the_asked_noun_counts_it_and_any_other_ordinal_ranks(answ
     text = "It was the fifth time the club had won the cup, and its captain finished second in the vote."
     found = candidates(answerer, "How many times has the club won the cup?", [passage(text)])
     assert ("fifth", "COUNT") in found and ("second", "ORDINAL") in found
+
+
+def test_a_candidate_is_never_part_of_a_hyphenated_word(answerer):
+    # the parser makes "4" and "0" appositions of "Madrid"; a score is one word, without the comma after it
+    text = "PSG dominated Real Madrid, 4-0, during the semifinal match on Wednesday."
+    found = candidates(answerer, "How did the semifinal finish?", [passage(text)])
+    texts = {t for t, _ in found}
+    assert ("4-0", "CARDINAL") in found and not texts & {"4", "0", "4-0,"}
