@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import math
 import random
 import statistics
@@ -239,7 +240,7 @@ def out_of_fold(cases: list[Case], strength: float) -> list[np.ndarray]:
 
 
 def outcomes(cases: list[Case], scores: list[np.ndarray], answerer: ExtractiveAnswerer,
-             calibration: Calibration | None = None) -> list[tuple[float, bool, bool]]:
+             calibration: Calibration | None = None, plausible: float | None = None) -> list[tuple[float, bool, bool]]:
     """Per question: the best candidate's probability (calibrated, or the sigmoid of its raw score), whether
     answering with it is right (answerable questions: right in the lead and cited, judged as `rag eval`
     judges) and whether the question is unanswerable (a refusal is right). Answers are drafted and
@@ -255,7 +256,7 @@ def outcomes(cases: list[Case], scores: list[np.ndarray], answerer: ExtractiveAn
         if ranked.best is None:
             out.append((0.0, False, case.gold.unanswerable))
             continue
-        draft = answerer.draft(ranked, case.passages, threshold=0.0)
+        draft = answerer.draft(ranked, case.passages, threshold=0.0, plausible=plausible)
         result = judge(case.gold, check_answer(draft, case.passages, nlp=answerer.nlp), None, 0.0)
         right = bool(result.correct_in_lead and result.supported) if not case.gold.unanswerable else False
         out.append((ranked.best.probability, right, case.gold.unanswerable))
@@ -408,7 +409,8 @@ def held_out_likelihood(cases: list[Case], scores: list[np.ndarray]) -> float:
     return total / max(n, 1)
 
 
-def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, log=print) -> Weights:
+def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, log=print, plausible: float | None = None) -> Weights:
+    """`plausible`: the bound drafts are judged with while fitting (by default the answerer's own)."""
     tried = {}
     keys = [case.ranking.question.key for case in cases]
     articles = [article_of(case) for case in cases]
@@ -416,11 +418,11 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
         scores = out_of_fold(cases, strength)
         likelihood = held_out_likelihood(cases, scores)
         # calibrated on how the uncalibrated best answers fared, then judged again as calibrated
-        first = outcomes(cases, scores, answerer)
+        first = outcomes(cases, scores, answerer, plausible=plausible)
         judged = [(case, s, right) for case, s, (_, right, _) in zip(cases, scores, first, strict=True) if len(s)]
         ahead = [max(leads(case.ranking.candidates, list(s))) for case, s, _ in judged]
         calibration = calibrate([float(max(s)) for _, s, _ in judged], ahead, [right for _, _, right in judged])
-        results = outcomes(cases, scores, answerer, calibration)
+        results = outcomes(cases, scores, answerer, calibration, plausible)
         plausible, _, right = thresholds_by_key(results, keys, articles)
         tried[strength] = (likelihood, plausible, calibration, results, confidence_inputs(cases))
         log(f"L2 {strength}: held-out log-likelihood {likelihood:.4f}, plausible {plausible:.4f}, {right} of "
@@ -471,6 +473,16 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
     )
 
 
+def previous_plausible(path: Path) -> float:
+    """The plausibility bound of the weights being replaced, which the drafts judged while fitting read
+    (the new one comes out at the end); read even from a file fitted for other features, which the
+    answerer would refuse to load."""
+    try:
+        return float(json.loads(path.read_text(encoding="utf-8"))["plausible"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return Weights.model_fields["plausible"].default
+
+
 def main(argv: list[str] | None = None) -> int:
     from rag.pipeline import Pipeline
     from rag.settings import Settings
@@ -490,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\r{n}/{total} {qid:40s}", end="" if n < total else "\n", file=sys.stderr)
 
     cases = collect(pipeline, answerer, questions, progress=progress)
-    weights = fit(cases, answerer, args.questions)
+    weights = fit(cases, answerer, args.questions, plausible=previous_plausible(args.out))
     save(weights, args.out)
     print(f"wrote {args.out}: threshold {weights.threshold} {weights.thresholds}, {weights.provenance['cross_validated_on_dev']}")
     return 0

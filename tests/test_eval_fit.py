@@ -204,3 +204,10 @@ def test_the_regularisation_is_judged_by_how_likely_it_makes_unseen_right_candid
     unsure = fit.held_out_likelihood(cases, [np.array([0.5, 0.0]), np.array([1.0, 0.0])])
     wrong = fit.held_out_likelihood(cases, [np.array([0.0, 3.0]), np.array([1.0, 0.0])])
     assert sure > unsure > wrong and abs(unsure - np.log(np.exp(0.5) / (np.exp(0.5) + 1))) < 1e-9
+
+
+def test_a_refit_after_a_feature_change_reads_the_old_files_bound_which_the_answerer_would_refuse(tmp_path):
+    old = tmp_path / "weights.json"
+    old.write_text('{"features": {"a_feature_since_removed": 1.0}, "plausible": 0.31}', encoding="utf-8")
+    assert fit.previous_plausible(old) == 0.31
+    assert fit.previous_plausible(tmp_path / "missing.json") == Weights.model_fields["plausible"].default
