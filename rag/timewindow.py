@@ -26,9 +26,11 @@ From the period a question names to the dates its news is published:
   PREVIEW before it: a dated event is announced ahead ("a robotaxi service in Austin this June", written
   in April; "Super Tuesday on March 5", in February);
 - nothing later than the asker's day is searched.
-Checked on the archive dev split: every article a question with time words was written from falls in
-its window; a lag after named periods would have cut 15 of them, opening on the period's first day the
-preview of "this week's" forum that one question's answer was read from.
+Checked on the archive dev split: of its 199 answerable questions with explicit time words, the
+article each was written from falls in its window for all but one (asked "this morning" two days after
+it; 15 fell outside before the preview and the year-long lag). A lag after named periods would have cut
+15 of them, and opening on the period's first day the preview of "this week's" forum that one question's
+answer was read from.
 A vague word ("recently", "now", "currently", "this season") prefers what was published in the RECENT_DAYS
 before the asker's day.
 """
