@@ -135,16 +135,26 @@ def fit_prior(cases: list[Case]) -> dict[str, dict[str, float]]:
     return prior
 
 
-def matrix(cases: list[Case], prior: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    weights = Weights(features=dict.fromkeys(FEATURES, 0.0), intercept=0.0, threshold=0.5, prior=prior)
+def matrix(cases: list[Case], priors: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidates' features, each case's prior read from its own table (`priors`, one per case)."""
     rows, ys, groups = [], [], []
-    for n, case in enumerate(cases):
+    for n, (case, prior) in enumerate(zip(cases, priors, strict=True)):
+        weights = Weights(features=dict.fromkeys(FEATURES, 0.0), intercept=0.0, threshold=0.5, prior=prior)
         for c, y in zip(case.ranking.candidates, case.labels, strict=True):
             c.features["prior"] = weights.log_prior(case.ranking.question.key, c.label)
             rows.append([c.features[f] for f in FEATURES])
             ys.append(y)
             groups.append(n)
     return np.array(rows, dtype=float), np.array(ys, dtype=int), np.array(groups)
+
+
+def cross_fitted_priors(cases: list[Case]) -> list[dict]:
+    """Each case's prior fitted without the cases of its own fold. A prior counted from a question's own
+    right answer tells the ranker more about that question than any prior can about a new one: fitted on
+    such in-sample priors, the ranker trusts the prior of a key seen a handful of times ("what:time") as
+    much as that of "who"."""
+    tables = {fold: fit_prior([c for c in cases if fold_of(c) != fold]) for fold in {fold_of(c) for c in cases}}
+    return [tables[fold_of(c)] for c in cases]
 
 
 def fit_ranker(x: np.ndarray, y: np.ndarray, groups: np.ndarray, strength: float) -> np.ndarray:
@@ -230,11 +240,11 @@ def out_of_fold(cases: list[Case], strength: float) -> list[np.ndarray]:
     for fold in range(FOLDS):
         train = [c for c in cases if fold_of(c) != fold]
         test = [(n, c) for n, c in enumerate(cases) if fold_of(c) == fold]
-        prior = fit_prior(train)
-        x, y, groups = matrix(train, prior)
+        x, y, groups = matrix(train, cross_fitted_priors(train))
         w = fit_ranker(x, y, groups, strength)
+        prior = fit_prior(train)
         for n, case in test:
-            xt, _, _ = matrix([case], prior)
+            xt, _, _ = matrix([case], [prior])
             scores[n] = xt @ w if len(xt) else np.zeros(0)
     return scores
 
@@ -438,9 +448,9 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
     scores = summary(confident, [separate.get(key, threshold) for key in keys]) | {"questions_right": right}
     log(f"confidence {chosen}: threshold {threshold:.4f} {separate}, {right} of {len(results)} questions right: {scores}")
     scale = calibration.scale
-    prior = fit_prior(cases)
-    x, y, groups = matrix(cases, prior)
+    x, y, groups = matrix(cases, cross_fitted_priors(cases))
     w = fit_ranker(x, y, groups, strength)
+    prior = fit_prior(cases)
     digest = hashlib.sha256(questions_path.read_bytes()).hexdigest()[:16]
     return Weights(
         features={f: round(float(v) * scale, 6) for f, v in zip(FEATURES, w, strict=True)},

@@ -357,7 +357,9 @@ def embedded_question(doc: Doc) -> str:
         kept = [c.right_edge.i for c in subject.rights if c.dep_ not in ("acl", "relcl")]
         end = min(max([subject.i, *kept]) + 1 if subject.lower_ != "there" else subject.i + 1, len(tokens))
         parts[end - 1] = parts[end - 1].rstrip() + " "
-        if aux.lower_ in ("do", "does", "did") and end < len(tokens) and tokens[end].pos_ in ("VERB", "AUX"):
+        # do-support puts the bare verb right after the subject, whatever the tagger made of it ("finish/NN")
+        verb_next = end < len(tokens) and (tokens[end].pos_ in ("VERB", "AUX") or tokens[end].i == aux.head.i)
+        if aux.lower_ in ("do", "does", "did") and verb_next:
             parts[end] = inflect(tokens[end].lemma_.lower(), aux.lower_) + tokens[end].whitespace_
             parts = parts[:aux_i] + parts[aux_i + 1 : end] + parts[end:]
         else:

@@ -32,6 +32,18 @@ def test_the_prior_favours_labels_right_answers_have_and_backs_off_without_evide
     assert prior["who"][UNSEEN_LABEL] == 0.0  # a label seen nowhere: no evidence either way
 
 
+def test_a_cross_fitted_prior_never_counts_the_question_it_is_read_for(monkeypatch):
+    # one question of a rare key whose right answer has a label no other "what:time" question's has
+    rare = case("what:time", [("APPOS", True), ("DATE", False)])
+    others = [case("what:time", [("DATE", True), ("APPOS", False)]) for _ in range(4)]
+    cases = [rare, *others]
+    monkeypatch.setattr(fit, "fold_of", lambda c: 0 if c is rare else 1)
+    (own,) = (p for c, p in zip(cases, fit.cross_fitted_priors(cases), strict=True) if c is rare)
+    # counted with itself, APPOS would look right for the key; without it, the others say it is not
+    assert fit.fit_prior(cases)["what:time"]["APPOS"] > own["what:time"]["APPOS"]
+    assert own["what:time"]["APPOS"] < 0 < own["what:time"]["DATE"]
+
+
 def test_the_threshold_is_the_one_that_gets_most_questions_right():
     unanswerable = [(p, False, True) for p in (0.65, 0.6, 0.55, 0.5, 0.45, 0.4)]
     results = [(0.9, True, False), (0.8, True, False), (0.7, True, False), *unanswerable, (0.2, False, False)]

@@ -23,6 +23,8 @@ def nlp():
         ("How many people were killed on Saturday?", "how many people were killed on Saturday"),
         ("Did India reject the allegations?", "whether India rejected the allegations"),
         ("Where does the CEO live?", "where the CEO lives"),
+        # after "did" and its subject comes the verb, even one the tagger took for a noun
+        ("What year did James Rigato finish culinary school?", "what year James Rigato finished culinary school"),
         # the subject of a clause of its own is not the question's ("… when it were was hijacked")
         ("How many passengers were on board the train when it was hijacked?",
          "how many passengers were on board the train when it was hijacked"),

@@ -161,8 +161,13 @@ def _descriptions(q: Question, e: Evidence) -> list[Candidate]:
     for head in heads:
         first = min([head.i, *(i for i in where if head.i - 4 <= i <= head.i)])
         title = [t for t in head.children if t.dep_ in ("compound", "amod", "nmod") and t.i < first]
+        # "World War II veteran and New Orleans native Ben Martinez": the parser may make the name a second
+        # subject beside the first title, yet a singular noun without a determiner is no subject in English:
+        # both titles are the name's
+        if head.dep_ == "conj" and head.head.i < first and _bare_singular(head.head):
+            title.append(head.head)
         if title:
-            start = min(t.left_edge.i for t in title)
+            start = max(min(t.left_edge.i for t in title), e.sentence.span.start)
             out.append(doc[start:first])
         for child in head.children:
             if child.dep_ in ("appos", "relcl", "acl"):
@@ -181,6 +186,10 @@ def _descriptions(q: Question, e: Evidence) -> list[Candidate]:
             out += [doc[c.left_edge.i : c.right_edge.i + 1] for c in head.head.children if c.dep_ == "attr"]
     spans = [s for s in out if len(s) and _inside(e, s) and len(s) <= MAX_CLAUSE_TOKENS and not _only_honorifics(s)]
     return [Candidate(e, s, "DESCRIPTION", _words(s)) for s in spans]
+
+
+def _bare_singular(t: Token) -> bool:
+    return t.tag_ == "NN" and not any(c.dep_ in ("det", "poss") for c in t.children)
 
 
 def _only_honorifics(span: Span) -> bool:

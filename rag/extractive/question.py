@@ -128,6 +128,9 @@ def analyse(text: str, nlp: Language, meaning: Meaning, as_of: dt.date | None = 
         # a reason ("What was the reason for …?") asks for a clause instead of a span.
         if focus.lemma_.lower() in ANSWER_KINDS["reason"]:
             form = Form.REASON
+        # "In what year …?", "On what date …?", "Which day next week …?" ask "when" in other words
+        if focus.lemma_.lower() in ANSWER_KINDS["time"]:
+            form = Form.DATE
         # "What is Abdul Basit's job?", "What position does Imtiaz Gul hold?": the person described
         if focus.lemma_.lower() in ROLE_NOUNS and (person := _role_holder(doc, focus)) is not None:
             form, key, focus, kinds = Form.DESCRIBE, "describe", person, {}

@@ -66,6 +66,9 @@ def test_who_is_x_is_answered_by_what_the_sentence_says_x_is(answerer):
         ("Who is Jane Moreau?", "The city's envoy to Washington, Jane Moreau, said talks stalled.", "The city's envoy to Washington"),
         ("Who is Steven Woolf?", "Dr. Steven Woolf, a professor of family medicine, said so.", "a professor of family medicine"),
         ("Who is Sam Collins?", "Sam Collins, who is on the library's trustee board, spoke.", "who is on the library's trustee board"),
+        # two titles joined by "and", the first parsed as a subject of its own
+        ("Who is Ben Martinez?", "World War II veteran and New Orleans native Ben Martinez remembers exactly where he was.",
+         "World War II veteran and New Orleans native"),
     ]
     for question, text, description in cases:
         found = candidates(answerer, question, [passage(text)])

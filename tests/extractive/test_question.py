@@ -21,6 +21,10 @@ def ask(answerer):
         ("How much did the airline lose?", Form.NUMBER, "how much"),
         ("How long did the siege last?", Form.DURATION, "how long"),
         ("When did the port reopen?", Form.DATE, "when"),
+        # "when" in other words: a date, not a phrase about the year
+        ("In what year was the group founded?", Form.DATE, "what:time"),
+        ("Which day next week do investors vote?", Form.DATE, "which:time"),
+        ("What tariff rate did Trump announce?", Form.OPEN, "what:time"),  # WordNet's time category, yet a figure
         ("Where was the summit held?", Form.ENTITY, "where"),
         ("Who did Pakistan blame?", Form.ENTITY, "who"),
         ("Why did the airline cancel flights?", Form.REASON, "why"),
