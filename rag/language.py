@@ -333,6 +333,8 @@ def embedded_question(doc: Doc) -> str:
     elif starts:
         first = starts[0]
         aux_i = next((i for i in range(first + 1, len(tokens)) if tokens[i].lower_ in AUX_WORDS), None)
+        if first and tokens[first - 1].pos_ == "ADP":
+            first -= 1  # the preposition the question word brought along: "in what year", "for whom"
     else:
         return f"anything that answers “{doc.text.strip()}”"
     parts = [t.text_with_ws for t in tokens]
@@ -354,7 +356,8 @@ def embedded_question(doc: Doc) -> str:
     if subject is not None and aux_i is not None and subject.i > aux_i:
         aux = tokens[aux_i]
         # The subject ends before any clause hanging on it ("the operation | called").
-        kept = [c.right_edge.i for c in subject.rights if c.dep_ not in ("acl", "relcl")]
+        # (nor an adjective after it, which in English is what the subject is said to be: "projects | viable")
+        kept = [c.right_edge.i for c in subject.rights if c.dep_ not in ("acl", "relcl", "amod")]
         end = min(max([subject.i, *kept]) + 1 if subject.lower_ != "there" else subject.i + 1, len(tokens))
         parts[end - 1] = parts[end - 1].rstrip() + " "
         # do-support puts the bare verb right after the subject, whatever the tagger made of it ("finish/NN")
@@ -364,7 +367,7 @@ def embedded_question(doc: Doc) -> str:
             parts = parts[:aux_i] + parts[aux_i + 1 : end] + parts[end:]
         else:
             parts = parts[:aux_i] + parts[aux_i + 1 : end] + [aux.lower_ + " "] + parts[end:]
-    clause = " ".join("".join(parts[first:]).split())
+    clause = re.sub(r" ([,;:])", r"\1", " ".join("".join(parts[first:]).split()))
     lead_word = clause.split(" ", 1)[0]
     proper = any(t.text == lead_word and (t.pos_ == "PROPN" or t.text.isupper()) for t in tokens)
     if clause and not proper:

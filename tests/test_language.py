@@ -25,6 +25,10 @@ def nlp():
         ("Where does the CEO live?", "where the CEO lives"),
         # after "did" and its subject comes the verb, even one the tagger took for a noun
         ("What year did James Rigato finish culinary school?", "what year James Rigato finished culinary school"),
+        # the preposition of the question word stays with it; an adjective after the subject is what it is said to be
+        ("With which country did Pakistan sign the deal?", "with which country Pakistan signed the deal"),
+        ("For whom are large extraction projects viable, according to Saher Baloch?",
+         "for whom large extraction projects are viable, according to Saher Baloch"),
         # the subject of a clause of its own is not the question's ("… when it were was hijacked")
         ("How many passengers were on board the train when it was hijacked?",
          "how many passengers were on board the train when it was hijacked"),

@@ -21,7 +21,7 @@ from collections import defaultdict
 
 from spacy.tokens import Span, Token
 
-from rag.extractive.candidates import DATE_LABELS, Candidate
+from rag.extractive.candidates import DATE_LABELS, NUMBER_LABELS, Candidate
 from rag.extractive.evidence import Evidence, forms, meaning_within, word_match
 from rag.extractive.question import ALIGNED_VERB, Form, Question, asked_verb
 from rag.extractive.values import holds
@@ -66,6 +66,7 @@ FEATURES = (
     "role_wordnet",
     "speaker",
     "in_question",
+    "in_name",
     "proximity",
     "clause_terms",
     "clause_meaning",
@@ -157,6 +158,8 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         repeats = [t.lower_ in question_words or t.lemma_.lower() in question_words
                    or (t.is_upper and t.lower_ in initials) or t.i in spelled for t in words]
         f["in_question"] = 0.0 if whole else _share(repeats)
+        # "Herof 2.0", "Boeing 737", "Apollo 11": a figure inside a name names something, it counts nothing
+        f["in_name"] = float(any(ch.isdigit() for ch in c.text) and _within_name(c.span))
         f["proximity"] = _proximity(e, c.span)
         f["clause_terms"] = _clause_terms(e, c.span)
         clause = clause_of(c.span) - set(range(c.span.start, c.span.end))
@@ -251,6 +254,14 @@ def _according_to(span: Span) -> bool:
     """ "According to the central bank, …": the bank is who says it, as the subject of "said" would be."""
     prep = span.root.head
     return span.root.dep_ == "pobj" and prep.lower_ == "to" and prep.head.lower_ == "according"
+
+
+def _within_name(span: Span) -> bool:
+    """Whether the span is part of a longer name the tagger found (not a figure or a date of its own)."""
+    return any(
+        ent.start <= span.start and span.end <= ent.end and len(ent) > len(span) and ent.label_ not in NUMBER_LABELS | DATE_LABELS
+        for ent in entities(span.doc)
+    )
 
 
 def _share(flags: list[bool]) -> float:
