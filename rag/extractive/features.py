@@ -6,12 +6,13 @@ Sentence-level: closeness to the question (e5, `rag.relevance`), the question's 
 and dates are in the sentence itself, the passage's retrieval rank and place in its article.
 Candidate-level: how well the words around it (the noun it counts, the title it carries, its column)
 match the thing asked about, in meaning and as WordNet's synonyms and kinds; whether a name's title is of
-the kind asked for (a person for "who"); whether it fills the asked
-role of a verb that means what the question's verb means (or is its synonym); how close it sits to the
-question's words; whether it repeats the question; whether other sentences and other sources give the
-same value. What kind of sentence it is in: one that asks, a headline, a possibility, a tense other than
-the question's, a longer one than the others'. A yes/no question's candidates are whole sentences:
-whether one says no, or replies "yes" or "no" outright. The weights are fitted (`evals/fit.py`), not set here.
+the kind asked for (a person for "who"); whether it fills the asked role of a verb that means what the
+question's verb means (or is its synonym); how close it sits to the question's words; whether it repeats
+the question; whether a figure is part of a longer name; whether other sentences and other sources give
+the same value. What kind of sentence it is in: one that asks, a headline, a possibility, a tense other
+than the question's, a longer one than the others'. A yes/no question's candidates are whole sentences:
+whether one says no, or replies "yes" or "no" outright. The weights are fitted (`evals/fit.py`), not set
+here.
 """
 
 from __future__ import annotations
