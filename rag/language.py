@@ -319,6 +319,11 @@ def _yes_no_auxiliary(doc: Doc) -> Token | None:
     return None
 
 
+def closed_up(text: str) -> str:
+    """Text joined from pieces with spaces, without a space left before a comma, semicolon or colon."""
+    return re.sub(r" ([,;:])", r"\1", text)
+
+
 def embedded_question(doc: Doc) -> str:
     """The question as a clause for "The sources I have don't say …": "what the literacy rate is"."""
     tokens = list(doc)
@@ -367,7 +372,7 @@ def embedded_question(doc: Doc) -> str:
             parts = parts[:aux_i] + parts[aux_i + 1 : end] + parts[end:]
         else:
             parts = parts[:aux_i] + parts[aux_i + 1 : end] + [aux.lower_ + " "] + parts[end:]
-    clause = re.sub(r" ([,;:])", r"\1", " ".join("".join(parts[first:]).split()))
+    clause = closed_up(" ".join("".join(parts[first:]).split()))
     lead_word = clause.split(" ", 1)[0]
     proper = any(t.text == lead_word and (t.pos_ == "PROPN" or t.text.isupper()) for t in tokens)
     if clause and not proper:

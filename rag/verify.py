@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 
-from rag.language import addressed_in, addresses_a_model, embedded_question, overlaps
+from rag.language import addressed_in, addresses_a_model, closed_up, embedded_question, overlaps
 from rag.models import Answer, Citation, Passage, ScoredChunk
 from rag.names import Words, find_name, fold, same_name_word, word_matches, word_set
 from rag.nlp import entities, parse, parse_question
@@ -99,7 +99,7 @@ def check_answer(answer: Answer, passages: list[ScoredChunk], *, nlp: Language) 
                 renumbered[key] = c.model_copy(update={"n": len(renumbered) + 1})
             markers += f"[{renumbered[key].n}]"
         parts.append(f"{claim.body} {markers}{claim.tail}")
-    text = re.sub(r" ([,;:])", r"\1", " ".join(parts))  # a claim may start mid-sentence: "…[1], and …"
+    text = closed_up(" ".join(parts))  # a claim may start mid-sentence: "…[1], and …"
     return answer.model_copy(update={"answer": text, "citations": list(renumbered.values())})
 
 
