@@ -137,9 +137,12 @@ def fit_prior(cases: list[Case]) -> dict[str, dict[str, float]]:
 
 def matrix(cases: list[Case], priors: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The candidates' features, each case's prior read from its own table (`priors`, one per case)."""
+    # a few tables shared by many cases: each is validated into a reader once, not once per case
+    tables = {id(p): p for p in priors}
+    readers = {key: Weights(features=dict.fromkeys(FEATURES, 0.0), intercept=0.0, threshold=0.5, prior=p) for key, p in tables.items()}
     rows, ys, groups = [], [], []
     for n, (case, prior) in enumerate(zip(cases, priors, strict=True)):
-        weights = Weights(features=dict.fromkeys(FEATURES, 0.0), intercept=0.0, threshold=0.5, prior=prior)
+        weights = readers[id(prior)]
         for c, y in zip(case.ranking.candidates, case.labels, strict=True):
             c.features["prior"] = weights.log_prior(case.ranking.question.key, c.label)
             rows.append([c.features[f] for f in FEATURES])
