@@ -129,14 +129,16 @@ def name_parts(name: str) -> tuple[str, ...]:
     return tuple(p for p in parts if p and p not in _CONNECTORS)
 
 
-def other_names(name: str) -> tuple[str, ...]:
+def other_names(name: str, capitals: bool = True) -> tuple[str, ...]:
     """The other names of what `name` stands for. For a country: the country, its capital (news names a
-    government by its seat: "Delhi rejected the charge"), its nationality adjective ("British" for the
-    United Kingdom, which no ending rule finds) and its longer official names; a name that two countries
-    answer to is taken for the more populous one's. For any place or body WordNet knows, the names it gives
-    the same thing ("Britain": "UK"; "Department of Defense": "DoD"). Empty for anything else."""
+    government by its seat: "Delhi rejected the charge"; left out with `capitals=False`, where the capital
+    is a place of its own), its nationality adjective ("British" for the United Kingdom, which no ending
+    rule finds) and its longer official names; a name that two countries answer to is taken for the more
+    populous one's. For any place or body WordNet knows, the names it gives the same thing ("Britain":
+    "UK"; "Department of Defense": "DoD"). Empty for anything else."""
     countries = _country_names().get(name_parts(name), ())
-    return tuple(other for other in dict.fromkeys((*countries, *wordnet.other_names(name))) if other != name)
+    found = (other for other in dict.fromkeys((*countries, *wordnet.other_names(name))) if other != name)
+    return tuple(other for other in found if capitals or name_parts(other) not in _capitals())
 
 
 @functools.lru_cache(maxsize=1)
@@ -161,6 +163,15 @@ def _country_names() -> dict[tuple[str, ...], tuple[str, ...]]:
             claims.setdefault(key, []).append((info.get("population") or 0, names))
     # a name two countries could answer to ("Chinese": China, or Hong Kong) is the more populous one's
     return {key: max(found)[1] for key, found in claims.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _capitals() -> frozenset[tuple[str, ...]]:
+    from countryinfo import CountryInfo
+
+    capitals = [info.get("capital") or "" for info in CountryInfo.all().values()]
+    parts = [name_parts(c[0] if isinstance(c, list) and c else c) for c in capitals if c]
+    return frozenset(parts) | {(p,) for found in parts if len(found) == 2 for p in found if len(p) > 3}  # "Washington"
 
 
 def same_name_word(a: str, b: str) -> bool:

@@ -206,7 +206,7 @@ def _named(q: Question, c: Candidate, sentence: Span) -> Span:
     name, as a reader needs both to find it), and, when the question asks for several ("Which two envoys
     …?"), the names it is listed with ("Brett McGurk and Amos Hochstein", not "Brett McGurk were …")."""
     span, doc = c.span, c.span.doc
-    if c.label in _PLACES:
+    if c.label in _PLACES or q.key == "where":  # "Davos-Klosters, Switzerland", the first tagged an organisation
         for tok in span:
             place = next((a for a in tok.children if a.dep_ == "appos" and a.ent_type_ in _PLACES), None)
             if tok.dep_ == "appos" and tok.ent_type_ in _PLACES and tok.head.pos_ == "PROPN":

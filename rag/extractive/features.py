@@ -26,7 +26,7 @@ from rag.extractive.candidates import DATE_LABELS, NUMBER_LABELS, Candidate
 from rag.extractive.evidence import Evidence, forms, meaning_within, word_match
 from rag.extractive.question import ALIGNED_VERB, Form, Question, asked_verb
 from rag.extractive.values import holds
-from rag.language import HEDGES, KIND_OF_LABEL, LIGHT_VERBS, SAY_VERBS, clause_verb, denies, replies, tense
+from rag.language import HEDGES, KIND_OF_LABEL, LIGHT_VERBS, PLACE_PREPOSITIONS, SAY_VERBS, clause_verb, denies, replies, tense
 from rag.meaning import Meaning
 from rag.names import Words, find_name, name_parts, other_names
 from rag.nlp import entities, text_of
@@ -38,6 +38,7 @@ FEATURES = (
     "prior",
     "kind_fit",
     "place_head",
+    "place_phrase",
     "undated",
     "dense",
     "dense_gap",
@@ -89,20 +90,25 @@ FEATURES = (
 
 def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence], meaning: Meaning) -> None:
     top_dense = max((e.dense for e in evidence), default=0.0)
-    named = [n for name in q.entities for n in (name, *other_names(name))]  # "India" repeats a question about Delhi
+    asks_place = q.key == "where" or (bool(q.kinds) and max(q.kinds, key=q.kinds.get) == "place")
+    # "India" repeats a question about Delhi, except where the question asks for a place: a capital is
+    # where a country's talks are held ("Where are the US-Mexico talks?" "In Washington")
+    named = [n for name in q.entities for n in (name, *other_names(name, capitals=not asks_place))]
     # "the U.S." repeats a question about "American" negotiators (matched as a name, not word by word)
-    spelled_names = named + [n for e in entities(q.doc) if e.label_ == "NORP" for n in other_names(e.text)]
+    norp = [n for e in entities(q.doc) if e.label_ == "NORP" for n in other_names(e.text, capitals=not asks_place)]
+    spelled_names = named + norp
     question_words = {w for t in q.terms for w in t.words} | {p for name in named for p in name_parts(name)}
     initials = _initials(q)
     asked = _asked_category(q)
     asked_tense = tense(next((t for t in q.doc if t.dep_ == "ROOT"), None))
-    asks_place = q.key == "where" or (bool(q.kinds) and max(q.kinds, key=q.kinds.get) == "place")
     for c in candidates:
         e, s = c.evidence, c.evidence.sentence
         f = c.features
         f["kind_fit"] = q.kinds.get(_kind(c.label), 0.0) if q.kinds else 0.0
         # "the Indian Creek Correctional Center", tagged an organisation, is a place to a "Where …?"
         f["place_head"] = float(asks_place and _names_a_place(c.span))
+        # "negotiators are meeting in Washington this week": where something happens is said by a preposition
+        f["place_phrase"] = float(asks_place and _after_place_preposition(c.span))
         # "this day", "daily", "the same day": tagged a date, yet no day, month, year or decade a reader can use
         vague = c.label in DATE_LABELS and not any(ch.isdigit() for ch in c.text)
         f["undated"] = float(vague and not find_dates(c.text, s.chunk.published))
@@ -221,6 +227,11 @@ def _names_a_place(span: Span) -> bool:
     "prison", "site", "library"."""
     head = span.root
     return head.pos_ in ("NOUN", "PROPN") and any(is_a(head.lemma_.lower(), kind) for kind in _PLACE_KINDS)
+
+
+def _after_place_preposition(span: Span) -> bool:
+    root = span.root
+    return root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPOSITIONS
 
 
 def _names_in(names: list[str], span: Span) -> set[int]:

@@ -65,6 +65,21 @@ def test_the_country_of_a_nationality_the_question_uses_repeats_it(answerer):
     assert found["U.S."].features["in_question"] == 1.0 and found["Washington"].features["in_question"] == 0.0
 
 
+def test_a_capital_does_not_repeat_a_place_question_about_its_country(answerer):
+    text = "U.S. and Mexican negotiators are meeting in Washington this week for a second round of talks."
+    found = ranked(answerer, "Where are this week's US-Mexico trade talks?", text)
+    assert found["Washington"].features["in_question"] == 0.0
+    # asked anything else, the seat of a government is its country again: "Washington rejected the claim"
+    assert ranked(answerer, "Who did US negotiators meet?", text)["Washington"].features["in_question"] == 1.0
+
+
+def test_the_object_of_a_preposition_of_place_answers_where(answerer):
+    text = "Russia confirmed that Putin and Xi will meet in Samarkand this week."
+    found = ranked(answerer, "Where are Putin and Xi meeting?", text)
+    assert found["Samarkand"].features["place_phrase"] == 1.0 and found["Russia"].features["place_phrase"] == 0.0
+    assert ranked(answerer, "Who confirmed the meeting?", text)["Samarkand"].features["place_phrase"] == 0.0
+
+
 def test_a_name_whose_head_is_a_kind_of_place_answers_where(answerer):
     text = "Smith served his sentence at the Indian Creek Correctional Center, with the Virginia Bar Association's help."
     found = ranked(answerer, "Where did Smith serve his sentence?", text)
