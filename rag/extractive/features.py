@@ -26,7 +26,7 @@ from rag.extractive.candidates import DATE_LABELS, NUMBER_LABELS, Candidate
 from rag.extractive.evidence import Evidence, forms, meaning_within, word_match
 from rag.extractive.question import ALIGNED_VERB, Form, Question, asked_verb
 from rag.extractive.values import holds
-from rag.language import HEDGES, KIND_OF_LABEL, LIGHT_VERBS, PLACE_PREPOSITIONS, SAY_VERBS, clause_verb, denies, replies, tense
+from rag.language import HEDGES, KIND_OF_LABEL, LIGHT_VERBS, PLACE_PREPOSITIONS, SAY_VERBS, TIME_UNITS, clause_verb, denies, replies, tense
 from rag.meaning import Meaning
 from rag.names import Words, find_name, name_parts, other_names
 from rag.nlp import entities, text_of
@@ -230,8 +230,11 @@ def _names_a_place(span: Span) -> bool:
 
 
 def _after_place_preposition(span: Span) -> bool:
+    """"in Washington", "at the Iowa Capitol"; not "in some 600 years", "at about 16,000 feet" (a time or a
+    measure after the same prepositions)."""
     root = span.root
-    return root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPOSITIONS
+    measured = any(t.like_num for t in span) or root.lemma_.lower() in TIME_UNITS or root.ent_type_ in DATE_LABELS
+    return root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPOSITIONS and not measured
 
 
 def _names_in(names: list[str], span: Span) -> set[int]:

@@ -78,6 +78,10 @@ def test_the_object_of_a_preposition_of_place_answers_where(answerer):
     found = ranked(answerer, "Where are Putin and Xi meeting?", text)
     assert found["Samarkand"].features["place_phrase"] == 1.0 and found["Russia"].features["place_phrase"] == 0.0
     assert ranked(answerer, "Who confirmed the meeting?", text)["Samarkand"].features["place_phrase"] == 0.0
+    # the same prepositions before a time or a measure place nothing
+    text = "Benedict was the first pope to step down in some 600 years, and the jet was at about 16,000 feet."
+    found = ranked(answerer, "Where has Benedict been living?", text)
+    assert found["600 years"].features["place_phrase"] == 0.0 and found["about 16,000 feet"].features["place_phrase"] == 0.0
 
 
 def test_a_name_whose_head_is_a_kind_of_place_answers_where(answerer):
