@@ -58,9 +58,9 @@ CAUSAL_MARKERS = (
     "to",
 )
 CAUSAL_VERBS = words("cause blame attribute drive fuel prompt trigger spark lead cite motivate explain")
-# "How many/much/long ..." read as a quantity; the word after "how" says which kind.
 # the prepositions that put something somewhere: "meeting in Washington", "gathered at the Capitol", "headed to Ontario"
 PLACE_PREPOSITIONS = words("in at near inside outside within to into toward towards across throughout around from")
+# "How many/much/long ..." read as a quantity; the word after "how" says which kind.
 HOW_QUANTITY = words("many much long old far big large often high tall deep wide")
 TIME_UNITS = words("second minute hour day night week weekend month year decade century")
 QUANTIFIERS = (
