@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from spacy.tokens import Token
 
@@ -136,16 +137,23 @@ def other_names(name: str, capitals: bool = True) -> tuple[str, ...]:
     rule finds) and its longer official names; a name that two countries answer to is taken for the more
     populous one's. For any place or body WordNet knows, the names it gives the same thing ("Britain":
     "UK"; "Department of Defense": "DoD"). Empty for anything else."""
-    countries = _country_names().get(name_parts(name), ())
-    found = (other for other in dict.fromkeys((*countries, *wordnet.other_names(name))) if other != name)
-    return tuple(other for other in found if capitals or name_parts(other) not in _capitals())
+    countries = _countries()
+    country = countries.names.get(name_parts(name), ())
+    found = (other for other in dict.fromkeys((*country, *wordnet.other_names(name))) if other != name)
+    return tuple(other for other in found if capitals or name_parts(other) not in countries.capitals)
+
+
+class _Countries(NamedTuple):
+    names: dict[tuple[str, ...], tuple[str, ...]]  # any name's parts -> all the names of its country
+    capitals: frozenset[tuple[str, ...]]  # the parts of every capital, short forms included
 
 
 @functools.lru_cache(maxsize=1)
-def _country_names() -> dict[tuple[str, ...], tuple[str, ...]]:
+def _countries() -> _Countries:
     from countryinfo import CountryInfo  # 250 small JSON files, read on the first question that names a place
 
     claims: dict[tuple[str, ...], list[tuple[int, tuple[str, ...]]]] = {}
+    capitals: set[tuple[str, ...]] = set()
     for info in CountryInfo.all().values():
         capital = info.get("capital") or ""
         if isinstance(capital, list):  # one country lists its capital
@@ -157,21 +165,14 @@ def _country_names() -> dict[tuple[str, ...], tuple[str, ...]]:
         keys = {name_parts(n) for n in names}
         keys |= {(initials(n).lower(),) for n in names if len(name_parts(n)) > 1}  # "US", "UAE", "PRC"
         parts = name_parts(capital)
+        capital_keys = {parts}
         if len(parts) == 2:  # "Delhi" for New Delhi, "Washington" for Washington D.C.
-            keys |= {(p,) for p in parts if len(p) > 3}
-        for key in keys - {()}:
+            capital_keys |= {(p,) for p in parts if len(p) > 3}
+        capitals |= capital_keys
+        for key in (keys | capital_keys) - {()}:
             claims.setdefault(key, []).append((info.get("population") or 0, names))
     # a name two countries could answer to ("Chinese": China, or Hong Kong) is the more populous one's
-    return {key: max(found)[1] for key, found in claims.items()}
-
-
-@functools.lru_cache(maxsize=1)
-def _capitals() -> frozenset[tuple[str, ...]]:
-    from countryinfo import CountryInfo
-
-    capitals = [info.get("capital") or "" for info in CountryInfo.all().values()]
-    parts = [name_parts(c[0] if isinstance(c, list) and c else c) for c in capitals if c]
-    return frozenset(parts) | {(p,) for found in parts if len(found) == 2 for p in found if len(p) > 3}  # "Washington"
+    return _Countries({key: max(found)[1] for key, found in claims.items()}, frozenset(capitals))
 
 
 def same_name_word(a: str, b: str) -> bool:
