@@ -22,13 +22,14 @@ right when its text holds one of the question's answers (for yes/no: when its se
    out: answering or refusing them is wrong alike, so they say nothing about when to refuse. Its L2
    penalty is chosen by the likelihood of questions of articles held out (the same 5 folds);
 5. the refusal threshold, on the out-of-fold confidence: the one that gets the most dev questions right
-   (answerable ones answered right in the lead and cited, unanswerable ones refused), averaged over its neighbours so that it keeps
-   away from the edge of the best range, judged on out-of-fold probabilities through the same composer
-   and claim check `ask()` uses; the lowest threshold whose count the data cannot tell from the best is
-   taken (`best_threshold`); and as that pick jumps when a few probabilities move, the threshold is its
-   median over bootstrap resamples of the dev articles (`steady_threshold`). Yes/no questions get one of
-   their own (`OWN_THRESHOLD`), fitted on them alone: their candidates are whole sentences, whose best
-   probabilities sit lower than a figure's or a name's.
+   (answerable ones answered right in the lead, a cited quote holding the answer; unanswerable ones
+   refused), averaged over its neighbours so that it keeps away from the edge of the best range, judged
+   on out-of-fold probabilities through the same composer and claim check `ask()` uses; the lowest
+   threshold whose count the data cannot tell from the best is taken (`best_threshold`); and as that pick
+   jumps when a few probabilities move, the threshold is its median over bootstrap resamples of the dev
+   articles (`steady_threshold`). Yes/no questions get one of their own (`OWN_THRESHOLD`), fitted on them
+   alone: their candidates are whole sentences, whose best probabilities sit lower than a figure's or a
+   name's.
 The result, with what produced it, goes to rag/extractive/weights.json. The test split is never read.
 """
 
@@ -255,9 +256,10 @@ def out_of_fold(cases: list[Case], strength: float) -> list[np.ndarray]:
 def outcomes(cases: list[Case], scores: list[np.ndarray], answerer: ExtractiveAnswerer,
              calibration: Calibration | None = None, plausible: float | None = None) -> list[tuple[float, bool, bool]]:
     """Per question: the best candidate's probability (calibrated, or the sigmoid of its raw score), whether
-    answering with it is right (answerable questions: right in the lead and cited, judged as `rag eval`
-    judges) and whether the question is unanswerable (a refusal is right). Answers are drafted and
-    checked exactly as `ask()` does, which reads the probabilities (a rival figure is one nearly as likely)."""
+    answering with it is right (answerable questions: right in the lead and a cited quote holding it, the
+    gold evidence or another sentence giving the same answer, as answers are judged) and whether the
+    question is unanswerable (a refusal is right). Answers are drafted and checked exactly as `ask()`
+    does, which reads the probabilities (a rival figure is one nearly as likely)."""
     from rag.verify import check_answer
 
     out = []
@@ -271,7 +273,7 @@ def outcomes(cases: list[Case], scores: list[np.ndarray], answerer: ExtractiveAn
             continue
         draft = answerer.draft(ranked, case.passages, threshold=0.0, plausible=plausible)
         result = judge(case.gold, check_answer(draft, case.passages, nlp=answerer.nlp), None, 0.0)
-        right = bool(result.correct_in_lead and result.supported) if not case.gold.unanswerable else False
+        right = bool(result.correct_in_lead and result.quoted) if not case.gold.unanswerable else False
         out.append((ranked.best.probability, right, case.gold.unanswerable))
     return out
 
@@ -395,7 +397,7 @@ def summary(results: list[tuple[float, bool, bool]], t: float | list[float]) -> 
     answerable = [(p, r, t) for (p, r, u), t in zip(results, ts, strict=True) if not u]
     unanswerable = [(p, t) for (p, _, u), t in zip(results, ts, strict=True) if u]
     return {
-        "right_in_lead_and_cited": round(sum(p >= t and r for p, r, t in answerable) / max(len(answerable), 1), 4),
+        "right_in_lead_and_quoted": round(sum(p >= t and r for p, r, t in answerable) / max(len(answerable), 1), 4),
         "refused_when_unanswerable": round(sum(p < t for p, t in unanswerable) / max(len(unanswerable), 1), 4),
         "refused_when_answerable": round(sum(p < t for p, _, t in answerable) / max(len(answerable), 1), 4),
         "right_if_never_refused": round(sum(r for _, r, _ in answerable) / max(len(answerable), 1), 4),

@@ -116,6 +116,16 @@ def is_supported(quotes: Sequence[str], evidence: Sequence[str]) -> bool:
     return any(contains(quote, evidence) for quote in quotes)
 
 
+YES_NO = frozenset({"yes", "no"})
+
+
+def holds_answer(quotes: Sequence[str], acceptable: Sequence[str], evidence: Sequence[str]) -> bool:
+    """Some cited quote holds the answer: an evidence string, or an acceptable answer other than a bare
+    "yes"/"no" (any sentence may contain the word "no"; a yes/no answer is held only by its evidence)."""
+    answers = [a for a in acceptable if normalise(a) not in YES_NO]
+    return any(contains(quote, [*answers, *evidence]) for quote in quotes)
+
+
 def precise_citations(quotes: Sequence[str], acceptable: Sequence[str], evidence: Sequence[str]) -> int:
     """How many cited quotes contain an acceptable answer or an evidence string."""
     return sum(contains(quote, [*acceptable, *evidence]) for quote in quotes)

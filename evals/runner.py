@@ -106,6 +106,8 @@ class QuestionResult(BaseModel):
     correct: bool  # answerable: an acceptable answer given; unanswerable: refused with no citation
     correct_in_lead: bool | None  # answerable: the acceptable answer is in the text before the first [n]
     supported: bool | None  # a cited quote holds an evidence string (None for unanswerable questions)
+    # looser: a cited quote holds an acceptable answer or an evidence string (metrics.holds_answer)
+    quoted: bool | None = None
     refused: bool  # what the system did: Answer.answerable is False
     precise_citations: int
     retrieval_rank: int | None  # rank of the first retrieved chunk holding evidence, within the top 10
@@ -183,11 +185,12 @@ def judge(gold: GoldQuestion, answer: Answer, retrieved: Sequence[str] | None, l
     quotes = [c.quote for c in answer.citations]
     refused = not answer.answerable
     if gold.unanswerable:
-        correct, in_lead, supported = metrics.is_proper_refusal(refused, len(quotes)), None, None
+        correct, in_lead, supported, quoted = metrics.is_proper_refusal(refused, len(quotes)), None, None, None
     else:
         correct = metrics.is_correct(answer.answer, refused, gold.answers)
         in_lead = metrics.is_correct(metrics.answer_lead(answer.answer), refused, gold.answers)
         supported = metrics.is_supported(quotes, gold.evidence)
+        quoted = metrics.holds_answer(quotes, gold.answers, gold.evidence)
     return QuestionResult(
         id=gold.id,
         question=gold.question,
@@ -198,6 +201,7 @@ def judge(gold: GoldQuestion, answer: Answer, retrieved: Sequence[str] | None, l
         correct=correct,
         correct_in_lead=in_lead,
         supported=supported,
+        quoted=quoted,
         refused=refused,
         precise_citations=metrics.precise_citations(quotes, gold.answers, gold.evidence),
         retrieval_rank=metrics.evidence_rank(retrieved, gold.evidence) if retrieved is not None else None,
@@ -221,7 +225,7 @@ def summarise(results: Sequence[QuestionResult]) -> Summary:
         answer_accuracy=metrics.share([r.correct for r in answerable]),
         lead_accuracy=metrics.share([bool(r.correct_in_lead) for r in answerable]),
         lead_and_cited=metrics.share([bool(r.correct_in_lead and r.supported) for r in answerable]),
-        lead_and_quoted=metrics.share([bool(r.correct_in_lead and r.precise_citations) for r in answerable]),
+        lead_and_quoted=metrics.share([bool(r.correct_in_lead and r.quoted) for r in answerable]),
         citation_support=metrics.share([bool(r.supported) for r in answerable if r.correct]),
         citation_precision=sum(r.precise_citations for r in results) / n_citations if n_citations else None,
         n_citations=n_citations,

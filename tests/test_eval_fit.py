@@ -205,6 +205,17 @@ def test_a_fit_on_labelled_questions_writes_weights_the_answerer_loads(answerer,
     assert set(loaded.features) == set(weights.features)
 
 
+def test_an_answer_quoted_from_another_sentence_than_the_gold_evidence_counts_as_right(answerer):
+    # how answers are judged: the lead states the answer and a cited quote holds it, whichever sentence
+    text = "Officials said 145 fighters died in the clashes."
+    gold = GoldQuestion(id="q", question="How many fighters died?", answers=["145"], evidence=["the army killed 145 fighters"])
+    cases = fit.collect(Retrieval([passage(text, source_id="s0")]), answerer, [gold])
+    assert any(cases[0].labels)
+    right_first = [np.array([1.0 if y else 0.0 for y in case.labels]) for case in cases]
+    [(_, right, unanswerable)] = fit.outcomes(cases, right_first, answerer)
+    assert right and not unanswerable
+
+
 def test_the_test_split_is_never_fitted_on(tmp_path):
     with pytest.raises(SystemExit):
         fit.main(["--questions", str(Path("evals/archive/test.jsonl")), "--index", str(tmp_path)])

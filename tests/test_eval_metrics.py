@@ -6,6 +6,7 @@ from evals.metrics import (
     answer_lead,
     contains,
     evidence_rank,
+    holds_answer,
     is_correct,
     is_proper_refusal,
     is_supported,
@@ -83,6 +84,15 @@ def test_precise_citations_counts_quotes_with_answer_or_evidence():
     assert precise_citations(quotes, ["India"], ["India is behind these attacks"]) == 2
     assert precise_citations(quotes, [], ["The port is Gwadar"]) == 1
     assert precise_citations(quotes, [], []) == 0  # an unanswerable question: no citation can be right
+
+
+def test_a_quote_holds_the_answer_or_its_evidence_but_a_bare_no_is_not_held_by_any_no():
+    quotes = ["Officials said 145 fighters died.", "There was no sign of the convoy."]
+    assert holds_answer(quotes, ["145"], ["the army killed 145 fighters"])  # another sentence, the same figure
+    assert not holds_answer(quotes, ["146"], ["the army killed 146 fighters"])
+    assert not holds_answer(quotes, ["No"], ["the convoy was never found"])  # the word "no", not the evidence
+    assert holds_answer(quotes, ["no"], ["no sign of the convoy"])
+    assert not holds_answer([], ["145"], ["145 fighters"])
 
 
 def test_a_proper_refusal_cites_nothing():
