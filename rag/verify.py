@@ -28,7 +28,9 @@ REFUSAL_PREFIX = "The sources I have don't say"
 RELATED_PASSAGES = 3
 _MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+([.;!?]?)")
 _NAME_LABELS = {"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"}
-_QUOTE = re.compile(r"“(.+)”|\"(.+)\"")
+# each quotation on its own: one match from the first mark to the last would check 'eid" means "feast' (in no
+# source) and leave the words between two quotations unchecked as names
+_QUOTE = re.compile(r"“(.+?)”|\"(.+?)\"")
 
 
 @dataclass
@@ -140,7 +142,7 @@ def _quotations_verbatim(body: str, quotes: str) -> bool:
     flat = " ".join(quotes.split())
     for m in _QUOTE.finditer(body):
         inner = " ".join((m.group(1) or m.group(2)).split())
-        if inner not in flat and not all(" ".join(p.split()) in flat for p in re.findall(r"“([^”]+)”", f"“{inner}”")):
+        if inner not in flat:
             return False
     return True
 

@@ -134,6 +134,21 @@ def test_a_quotation_must_be_verbatim(nlp, passages):
     assert check_answer(given, passages, nlp=nlp).answer == "Fighters killed 31 civilians [1]."
 
 
+def test_each_quotation_in_an_answer_is_checked_on_its_own_and_the_words_between_them_as_prose(nlp):
+    text = 'The word "eid" means "festival" or "feast" in Arabic.'
+    chunk = Chunk(chunk_id="w::0", source_id="w", text=text, start=0, end=len(text), title="Eid", outlet="Wire", published=PUBLISHED)
+    quote = Citation(n=1, source_id="w", title="Eid", outlet="Wire", published=PUBLISHED, quote=text, start=0, end=len(text), score=0.5)
+    question = "What does the word 'eid' mean?"
+
+    def checked(lead: str) -> bool:
+        return check_answer(answer(f"{lead} [1].", quote, question=question), [ScoredChunk(chunk=chunk, score=0.1)], nlp=nlp).answerable
+
+    assert checked('The word "eid" means "feast" in Arabic')  # one match from the first mark to the last is in no quote
+    assert not checked('The word "eid" means "a feast" in Arabic')
+    # a name between two quotations is prose, checked like any other
+    assert not checked('The word "eid" means, says Omar Haddad, "feast" in Arabic')
+
+
 def test_markers_are_renumbered_in_order_of_first_use_and_unused_citations_removed(nlp, passages):
     given = answer("Fighters killed 31 civilians [3]. Naqvi blamed India [1].", cite(1, BLAMED), cite(2, FDI), cite(3, KILLED))
     checked = check_answer(given, passages, nlp=nlp)

@@ -367,7 +367,7 @@ def _render(doc, indices: set[int]) -> str:
     kept = set(indices)
     kept |= {i for i in range(min(indices), max(indices)) if doc[i].is_punct and i - 1 in kept and i + 1 in kept}
     kept -= {i for i in kept if doc[i].is_punct and _stranded(doc[i], kept)}
-    kept = _close_brackets(doc, kept)
+    kept = _close_brackets(doc, _pair_quotes(doc, kept))
     order = sorted(kept)
     parts = []
     for n, i in enumerate(order):
@@ -397,6 +397,30 @@ def _close_brackets(doc, kept: set[int]) -> set[int]:
             kept.add(closing)
         elif closing is None or closing not in kept:
             kept.discard(i)
+    return kept
+
+
+def _pair_quotes(doc, kept: set[int]) -> set[int]:
+    """A quotation keeps its marks only when the lead keeps it whole: marks around words the lead cut would
+    misquote. Keeping "feast" of 'means "festival" or "feast"', the mark after it was kept (its neighbours
+    were) and the one before it dropped (after "or"): the lead read 'means feast" in Arabic'. A straight
+    mark opens when it is spaced before and not after."""
+    sentence = doc[min(kept)].sent
+    pairs, opened = [], []
+    for t in sentence:
+        straight = t.text == '"'
+        opens = t.text == "“" or (straight and (t.i == sentence.start or bool(doc[t.i - 1].whitespace_)) and not t.whitespace_)
+        if opens:
+            opened.append(t.i)
+        elif (t.text == "”" or straight) and opened:
+            pairs.append((opened.pop(), t.i))
+    kept = set(kept)
+    for start, end in pairs:
+        inside = [i for i in range(start + 1, end) if not doc[i].is_punct]
+        if inside and all(i in kept for i in inside):
+            kept |= {start, end}
+        else:
+            kept -= {start, end}
     return kept
 
 

@@ -139,12 +139,23 @@ def test_a_question_for_someones_job_is_answered_with_the_phrase_describing_them
     [
         ("What temperature did the city reach?", "The city reached 40 degrees Celsius (104 Fahrenheit) on Tuesday."),
         ("What did the company call its event?", "On Tuesday the company held its autumn “event” and unveiled new phones."),
+        # a lead that keeps one of two quoted words keeps both of its quotation marks, straight or curly
+        ("What does the Arabic word 'eid' mean?", 'The word "eid" means "festival" or "feast" in Arabic.'),
+        ("What does the Arabic word 'eid' mean?", "The word “eid” means “festival” or “feast” in Arabic."),
     ],
 )
 def test_a_lead_never_leaves_a_bracket_or_quotation_open(answerer, question, text):
     shown = lead(answer(answerer, question, [passage(text)]))
     for opening, closing in (("(", ")"), ("“", "”")):
         assert shown.count(opening) == shown.count(closing), shown
+    assert shown.count('"') % 2 == 0, shown
+
+
+def test_a_lead_that_cuts_words_out_of_a_quotation_drops_its_marks(answerer):
+    # marks around the words left would misquote the source (and the claim check would refuse the answer)
+    text = '"In 1984, two pandas named Yun-Yun and Ying-Xin visited the zoo for three months," the mayor\'s office said.'
+    shown = lead(answer(answerer, "How many pandas visited the zoo in 1984?", [passage(text)]))
+    assert "two pandas" in shown and '"' not in shown, shown
 
 
 def test_a_lead_keeps_the_complement_its_verb_needs(answerer):
