@@ -39,6 +39,7 @@ FEATURES = (
     "kind_fit",
     "place_head",
     "place_phrase",
+    "place_phrase_named",
     "undated",
     "dense",
     "dense_gap",
@@ -109,6 +110,10 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["place_head"] = float(asks_place and _names_a_place(c.span))
         # "negotiators are meeting in Washington this week": where something happens is said by a preposition
         f["place_phrase"] = float(asks_place and _after_place_preposition(c.span))
+        # ... though not every such phrase is a place: "belonged to the National Liberation Front" (a group
+        # tagged as one, whose head noun is no place either)
+        named = KIND_OF_LABEL.get(c.label) in ("person", "organisation")
+        f["place_phrase_named"] = float(f["place_phrase"] and named and not f["place_head"])
         # "this day", "daily", "the same day": tagged a date, yet no day, month, year or decade a reader can use
         vague = c.label in DATE_LABELS and not any(ch.isdigit() for ch in c.text)
         f["undated"] = float(vague and not find_dates(c.text, s.chunk.published))

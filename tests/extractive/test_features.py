@@ -84,6 +84,14 @@ def test_the_object_of_a_preposition_of_place_answers_where(answerer):
     assert found["600 years"].features["place_phrase"] == 0.0 and found["about 16,000 feet"].features["place_phrase"] == 0.0
 
 
+def test_a_group_after_a_preposition_of_place_is_told_from_a_place(answerer):
+    text = "The gunmen belonged to the Baloch Liberation Army and struck in Quetta on Saturday."
+    found = ranked(answerer, "Where did the gunmen strike?", text)
+    group = found["the Baloch Liberation Army"]  # tagged an organisation
+    assert group.features["place_phrase"] == 1.0 and group.features["place_phrase_named"] == 1.0
+    assert found["Quetta"].features["place_phrase"] == 1.0 and found["Quetta"].features["place_phrase_named"] == 0.0
+
+
 def test_a_name_whose_head_is_a_kind_of_place_answers_where(answerer):
     text = "Smith served his sentence at the Indian Creek Correctional Center, with the Virginia Bar Association's help."
     found = ranked(answerer, "Where did Smith serve his sentence?", text)
