@@ -112,7 +112,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["place_phrase"] = float(asks_place and _after_place_preposition(c.span))
         # ... though not every such phrase is a place: "belonged to the National Liberation Front" (a group
         # tagged as one, whose head noun is no place either)
-        named = KIND_OF_LABEL.get(c.label) in ("person", "organisation")
+        named = _kind(c.label) in ("person", "organisation")
         f["place_phrase_named"] = float(f["place_phrase"] and named and not f["place_head"])
         # "this day", "daily", "the same day": tagged a date, yet no day, month, year or decade a reader can use
         vague = c.label in DATE_LABELS and not any(ch.isdigit() for ch in c.text)
