@@ -235,11 +235,18 @@ def _names_a_place(span: Span) -> bool:
 
 
 def _after_place_preposition(span: Span) -> bool:
-    """"in Washington", "at the Iowa Capitol"; not "in some 600 years", "at about 16,000 feet" (a time or a
-    measure after the same prepositions)."""
+    """"in Washington", "at the Iowa Capitol"; not "in some 600 years", "at about 16,000 feet", "in broad
+    daylight", "at dawn" (a time or a measure after the same prepositions)."""
     root = span.root
     measured = any(t.like_num for t in span) or root.lemma_.lower() in TIME_UNITS or root.ent_type_ in DATE_LABELS
-    return root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPOSITIONS and not measured
+    return root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPOSITIONS and not measured and not _names_a_time(root)
+
+
+def _names_a_time(head: Token) -> bool:
+    """Whether a common noun is, by WordNet, only a period of time ("daylight", "dawn", "the morning"), in
+    no sense a place ("spring" is also where water rises)."""
+    lemma = head.lemma_.lower()
+    return head.pos_ == "NOUN" and is_a(lemma, "time_period") and not any(is_a(lemma, kind) for kind in _PLACE_KINDS)
 
 
 def _names_in(names: list[str], span: Span) -> set[int]:

@@ -82,6 +82,10 @@ def test_the_object_of_a_preposition_of_place_answers_where(answerer):
     text = "Benedict was the first pope to step down in some 600 years, and the jet was at about 16,000 feet."
     found = ranked(answerer, "Where has Benedict been living?", text)
     assert found["600 years"].features["place_phrase"] == 0.0 and found["about 16,000 feet"].features["place_phrase"] == 0.0
+    text = "Gunmen opened fire on the convoy in broad daylight near Kandahar, and a second one at dawn."
+    found = ranked(answerer, "Where was the convoy attacked?", text)
+    assert found["broad daylight"].features["place_phrase"] == 0.0 and found["dawn"].features["place_phrase"] == 0.0
+    assert found["Kandahar"].features["place_phrase"] == 1.0
 
 
 def test_a_group_after_a_preposition_of_place_is_told_from_a_place(answerer):
