@@ -70,6 +70,7 @@ FEATURES = (
     "speaker",
     "in_question",
     "in_name",
+    "title_of_name",
     "proximity",
     "clause_terms",
     "clause_meaning",
@@ -172,6 +173,9 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["in_question"] = 0.0 if whole else _share(repeats)
         # "Herof 2.0", "Boeing 737", "Apollo 11": a figure inside a name names something, it counts nothing
         f["in_name"] = float(any(ch.isdigit() for ch in c.text) and _within_name(c.span))
+        # "[President-elect] Donald Trump", "[Majority Leader] Chuck Schumer": words the tagger called no
+        # name, in front of a name, are its title: they say what that one is and name no one else
+        f["title_of_name"] = float(c.label in ("PROPN", "NP") and _title_of_name(c.span))
         f["proximity"] = _proximity(e, c.span)
         f["clause_terms"] = _clause_terms(e, c.span)
         clause = clause_of(c.span) - set(range(c.span.start, c.span.end))
@@ -281,6 +285,17 @@ def _according_to(span: Span) -> bool:
     """ "According to the central bank, …": the bank is who says it, as the subject of "said" would be."""
     prep = span.root.head
     return span.root.dep_ == "pobj" and prep.lower_ == "to" and prep.head.lower_ == "according"
+
+
+def _title_of_name(span: Span) -> bool:
+    """Whether the span only modifies a name that follows it: its head, through the words of a compound
+    ("Majority [Leader] Chuck Schumer"), is a word of a person's or an organisation's name outside it."""
+    tok = span.root
+    while tok.dep_ == "compound" and tok.head.i > tok.i:
+        tok = tok.head
+        if not span.start <= tok.i < span.end and tok.ent_type_ in ("PERSON", "ORG"):
+            return True
+    return False
 
 
 def _within_name(span: Span) -> bool:

@@ -96,6 +96,13 @@ def test_a_group_after_a_preposition_of_place_is_told_from_a_place(answerer):
     assert found["Quetta"].features["place_phrase"] == 1.0 and found["Quetta"].features["place_phrase_named"] == 0.0
 
 
+def test_a_title_in_front_of_a_name_is_marked_as_naming_no_one_else(answerer):
+    text = "President-elect Donald Trump rounded out his Cabinet picks Saturday by naming Brooke Rollins."
+    found = ranked(answerer, "Who was Trump's pick for agriculture secretary?", text)
+    assert found["President-elect"].features["title_of_name"] == 1.0
+    assert found["Brooke Rollins"].features["title_of_name"] == 0.0 and found["Cabinet"].features["title_of_name"] == 0.0
+
+
 def test_a_name_whose_head_is_a_kind_of_place_answers_where(answerer):
     text = "Smith served his sentence at the Indian Creek Correctional Center, with the Virginia Bar Association's help."
     found = ranked(answerer, "Where did Smith serve his sentence?", text)
