@@ -235,7 +235,7 @@ def _names_a_place(span: Span) -> bool:
     """Whether the span's head noun is, by WordNet, a kind of location, structure or facility: "center",
     "prison", "site", "library"."""
     head = span.root
-    return head.pos_ in ("NOUN", "PROPN") and any(is_a(head.lemma_.lower(), kind) for kind in _PLACE_KINDS)
+    return head.pos_ in ("NOUN", "PROPN") and _is_place_word(head.lemma_.lower())
 
 
 def _after_place_preposition(span: Span) -> bool:
@@ -250,7 +250,11 @@ def _names_a_time(head: Token) -> bool:
     """Whether a common noun is, by WordNet, only a period of time ("daylight", "dawn", "the morning"), in
     no sense a place ("spring" is also where water rises)."""
     lemma = head.lemma_.lower()
-    return head.pos_ == "NOUN" and is_a(lemma, "time_period") and not any(is_a(lemma, kind) for kind in _PLACE_KINDS)
+    return head.pos_ == "NOUN" and is_a(lemma, "time_period") and not _is_place_word(lemma)
+
+
+def _is_place_word(lemma: str) -> bool:
+    return any(is_a(lemma, kind) for kind in _PLACE_KINDS)
 
 
 def _names_in(names: list[str], span: Span) -> set[int]:
