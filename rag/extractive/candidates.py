@@ -35,7 +35,8 @@ _QUOTED = re.compile(r"[“\"‘]([^”\"’]{2,80})[”\"’]")
 class Candidate:
     evidence: Evidence
     span: Span
-    label: str  # an entity label, or DURATION, AGE, QUOTED, PROPN, NP, APPOS, CLAUSE, CAUSE:<marker>, SENTENCE
+    label: str  # an entity label, or DURATION, AGE, QUOTED, PROPN, NP, APPOS, CLAUSE, CAUSE:<marker>,
+    # DESCRIPTION:<form>, SENTENCE
     value: frozenset  # comparable form, for agreement across sentences: numbers, date keys or words
     features: dict[str, float] = field(default_factory=dict)
     probability: float = 0.0
@@ -153,12 +154,14 @@ def _descriptions(q: Question, e: Evidence) -> list[Candidate]:
     """What a sentence says the asked-about name is: its title ("Southwest Chief Operating Officer
     Andrew Watterson"), an apposition either way round ("Abdul Basit, a research fellow", "her sister,
     Diane Simmons"), a relative clause ("Sam Collins, who is on the trustee board"), or what it is said to
-    be ("Christina Vo is the co-author of …")."""
+    be or serve as ("Christina Vo is the co-author of …", "Bond served as the party's chairman"). Each is
+    labelled by that form (DESCRIPTION:TITLE, :APPOSITION, :RELATIVE, :PREDICATE): which form answers
+    "Who is …?" best is the fitted prior's to say, not a rule's."""
     doc, out = e.sentence.span.doc, []
     where = find_name(q.described or "", Words.of_tokens(e.tokens)) or set()
     heads = {doc[i] for i in where}
     heads = {t for t in heads if not (t.dep_ in ("compound", "flat") and t.head.i in where)}  # the name's head word
-    for head in heads:
+    for head in sorted(heads, key=lambda t: t.i):  # in the sentence's order, the same every run
         first = min([head.i, *(i for i in where if head.i - 4 <= i <= head.i)])
         title = [t for t in head.children if t.dep_ in ("compound", "amod", "nmod") and t.i < first]
         # "World War II veteran and New Orleans native Ben Martinez": the parser may make the name a second
@@ -168,10 +171,10 @@ def _descriptions(q: Question, e: Evidence) -> list[Candidate]:
             title.append(head.head)
         if title:
             start = max(min(t.left_edge.i for t in title), e.sentence.span.start)
-            out.append(doc[start:first])
+            out.append((doc[start:first], "TITLE"))
         for child in head.children:
             if child.dep_ in ("appos", "relcl", "acl"):
-                out.append(doc[child.left_edge.i : child.right_edge.i + 1])
+                out.append((doc[child.left_edge.i : child.right_edge.i + 1], "APPOSITION" if child.dep_ == "appos" else "RELATIVE"))
         if head.dep_ == "appos":  # "Her younger sister, Diane Simmons": the noun the name is apposed to,
             noun = head.head  # with what follows it before the name ("the ambassador [to Washington], …")
             if noun.pos_ == "PROPN" and noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN":
@@ -181,11 +184,18 @@ def _descriptions(q: Question, e: Evidence) -> list[Candidate]:
                 end = first - 1
                 while end > noun.i and doc[end].is_punct:
                     end -= 1
-            out.append(doc[noun.left_edge.i : end + 1])
-        if head.dep_ in ("nsubj", "nsubjpass") and head.head.lemma_ == "be":
-            out += [doc[c.left_edge.i : c.right_edge.i + 1] for c in head.head.children if c.dep_ == "attr"]
-    spans = [s for s in out if len(s) and _inside(e, s) and len(s) <= MAX_CLAUSE_TOKENS and not _only_honorifics(s)]
-    return [Candidate(e, s, "DESCRIPTION", _words(s)) for s in spans]
+            out.append((doc[noun.left_edge.i : end + 1], "APPOSITION"))
+        if head.dep_ in ("nsubj", "nsubjpass"):
+            verb = head.head
+            # a copula has one predicate noun: several are the parser's split of one ("the co - author")
+            said = [c for c in verb.children if c.dep_ == "attr"] if verb.lemma_ == "be" else []
+            if said:
+                out.append((doc[min(c.left_edge.i for c in said) : max(c.right_edge.i for c in said) + 1], "PREDICATE"))
+            # "Bond served as the chairman of …", "she works as a nurse": the role the name's verb names
+            roles = [o for c in verb.children if c.dep_ == "prep" and c.lower_ == "as" for o in c.children if o.dep_ == "pobj"]
+            out += [(doc[o.left_edge.i : o.right_edge.i + 1], "PREDICATE") for o in roles if o.pos_ == "NOUN"]
+    found = [(s, form) for s, form in out if len(s) and _inside(e, s) and len(s) <= MAX_CLAUSE_TOKENS and not _only_honorifics(s)]
+    return [Candidate(e, s, f"DESCRIPTION:{form}", _words(s)) for s, form in found]
 
 
 def _bare_singular(t: Token) -> bool:

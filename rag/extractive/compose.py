@@ -188,7 +188,10 @@ def _lead(q: Question, c: Candidate) -> str:
     sentence = c.evidence.sentence.span
     span = _named(q, c, sentence)
     if q.form is Form.DESCRIBE:
-        text = f"{q.described}, {c.span.text.strip(' ,;')}"  # "Abdul Basit, a research fellow at …"
+        description = c.span.text.strip(" ,;")
+        if c.span.start == sentence.start and c.span[0].pos_ != "PROPN":  # "Her younger sister, …" moves mid-sentence
+            description = description[:1].lower() + description[1:]
+        text = f"{q.described}, {description}"  # "Abdul Basit, a research fellow at …"
     elif c.label == "APPOS":
         text = _appositive(c.span, sentence)
     elif q.form is Form.ENTITY and q.predicate is None and q.focus is not None:

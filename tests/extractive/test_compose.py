@@ -132,6 +132,9 @@ def test_a_question_for_someones_job_is_answered_with_the_phrase_describing_them
     text = "Ana Ruiz, a research fellow at the Lisbon Institute, said the talks had stalled."
     a = answer(answerer, "What is Ana Ruiz's job?", [passage(text)])
     assert lead(a) == "Ana Ruiz, a research fellow at the Lisbon Institute"
+    # the sentence's first word, moved behind the name, is no longer the first: "her", not "Her"
+    a = answer(answerer, "Who is Ana Ruiz?", [passage("Her younger sister, Ana Ruiz, lives in Lisbon.")])
+    assert lead(a) == "Ana Ruiz, her younger sister"
 
 
 @pytest.mark.parametrize(
