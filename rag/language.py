@@ -326,6 +326,12 @@ def closed_up(text: str) -> str:
     return re.sub(r" ([,;:])", r"\1", text)
 
 
+def keeps_capital(t: Token) -> bool:
+    """Whether a word keeps its capital wherever it stands in a sentence: a proper noun or an acronym
+    ("Pakistan", "NATO", "CEO"), not a word capitalised for opening its sentence ("Her", "The")."""
+    return t.pos_ == "PROPN" or t.text.isupper()
+
+
 def embedded_question(doc: Doc) -> str:
     """The question as a clause for "The sources I have don't say …": "what the literacy rate is"."""
     tokens = list(doc)
@@ -376,7 +382,7 @@ def embedded_question(doc: Doc) -> str:
             parts = parts[:aux_i] + parts[aux_i + 1 : end] + [aux.lower_ + " "] + parts[end:]
     clause = closed_up(" ".join("".join(parts[first:]).split()))
     lead_word = clause.split(" ", 1)[0]
-    proper = any(t.text == lead_word and (t.pos_ == "PROPN" or t.text.isupper()) for t in tokens)
+    proper = any(t.text == lead_word and keeps_capital(t) for t in tokens)
     if clause and not proper:
         clause = clause[0].lower() + clause[1:]
     return ("whether " if opening is not None else "") + clause

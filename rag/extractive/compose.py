@@ -23,7 +23,7 @@ from rag.extractive.agreement import Reports
 from rag.extractive.candidates import Candidate
 from rag.extractive.question import Form, Question
 from rag.extractive.values import kind
-from rag.language import SAY_VERBS, denies, replies
+from rag.language import SAY_VERBS, denies, keeps_capital, replies
 from rag.nlp import text_of
 from rag.normalise import format_date, numbers, without_dates
 from rag.sentences import Citations, Sentence
@@ -189,7 +189,7 @@ def _lead(q: Question, c: Candidate) -> str:
     span = _named(q, c, sentence)
     if q.form is Form.DESCRIBE:
         description = c.span.text.strip(" ,;")
-        if c.span.start == sentence.start and c.span[0].pos_ != "PROPN":  # "Her younger sister, …" moves mid-sentence
+        if c.span.start == sentence.start and not keeps_capital(c.span[0]):  # "Her younger sister, …" moves mid-sentence
             description = description[:1].lower() + description[1:]
         text = f"{q.described}, {description}"  # "Abdul Basit, a research fellow at …"
     elif c.label == "APPOS":

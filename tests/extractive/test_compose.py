@@ -135,6 +135,9 @@ def test_a_question_for_someones_job_is_answered_with_the_phrase_describing_them
     # the sentence's first word, moved behind the name, is no longer the first: "her", not "Her"
     a = answer(answerer, "Who is Ana Ruiz?", [passage("Her younger sister, Ana Ruiz, lives in Lisbon.")])
     assert lead(a) == "Ana Ruiz, her younger sister"
+    # ... while a title spelled in capitals keeps them wherever it stands
+    a = answer(answerer, "Who is Ana Ruiz?", [passage("CEO of the Lisbon Institute, Ana Ruiz, said the talks had stalled.")])
+    assert lead(a) == "Ana Ruiz, CEO of the Lisbon Institute"
 
 
 @pytest.mark.parametrize(
