@@ -15,7 +15,8 @@ right when its text holds one of the question's answers (for yes/no: when its se
    file's probabilities mean that;
 3. the plausibility bound (`plausible`, which other articles' candidates may corroborate or dispute the
    answer): the threshold on those probabilities that would get the most dev questions right if it
-   refused (below);
+   refused (below), with the drafts judged under the default bound and then again under the bound found
+   until it stays, so that a refit is a function of its inputs, not of the weights file it replaces;
 4. the confidence (`Confidence`): whether the sources answer the question at all, a logistic regression
    over the best candidate's out-of-fold calibrated score and its features, fitted to tell the questions
    answered right from the unanswerable ones. Answerable questions whose best candidate is wrong are left
@@ -38,7 +39,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import json
 import math
 import random
 import statistics
@@ -62,6 +62,7 @@ from rag.models import ScoredChunk
 
 FOLDS = 5
 STRENGTHS = (0.3, 1.0, 3.0, 10.0, 30.0)  # L2 penalties tried for the ranker
+PLAUSIBLE_ROUNDS = 4  # judging the drafts again with the bound found, at most this many times
 THRESHOLD_WINDOW = 0.05  # share of the questions on either side the right count is averaged over
 OWN_THRESHOLD = ("yes/no",)  # question keys whose refusal threshold is fitted apart (see the docstring)
 RESAMPLES = 100  # bootstrap resamples of the dev articles the refusal threshold is the median over
@@ -424,29 +425,35 @@ def held_out_likelihood(cases: list[Case], scores: list[np.ndarray]) -> float:
     return total / max(n, 1)
 
 
-def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, log=print, plausible: float | None = None) -> Weights:
-    """`plausible`: the bound drafts are judged with while fitting (by default the answerer's own)."""
-    tried = {}
+def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, log=print) -> Weights:
     keys = [case.ranking.question.key for case in cases]
     articles = [article_of(case) for case in cases]
+    tried = {}
     for strength in STRENGTHS:
         scores = out_of_fold(cases, strength)
-        likelihood = held_out_likelihood(cases, scores)
+        tried[strength] = (held_out_likelihood(cases, scores), scores)
+        log(f"L2 {strength}: held-out log-likelihood {tried[strength][0]:.4f}")
+    # The strength is chosen by the ranker's own objective out of fold. The count of questions right moves
+    # by a few with the assignment of articles to folds, as much as the strengths differ; the likelihood does not.
+    strength = max(STRENGTHS, key=lambda k: tried[k][0])
+    scores = tried[strength][1]
+    # The drafts are judged with a plausibility bound and yield the bound that judges them best: from the
+    # default, judge again with the bound found until it stays (a fixed point), so that a refit depends on
+    # its inputs alone, never on the weights file it replaces.
+    plausible = Weights.model_fields["plausible"].default
+    for _ in range(PLAUSIBLE_ROUNDS):
         # calibrated on how the uncalibrated best answers fared, then judged again as calibrated
         first = outcomes(cases, scores, answerer, plausible=plausible)
         judged = [(case, s, right) for case, s, (_, right, _) in zip(cases, scores, first, strict=True) if len(s)]
         ahead = [max(leads(case.ranking.candidates, list(s))) for case, s, _ in judged]
         calibration = calibrate([float(max(s)) for _, s, _ in judged], ahead, [right for _, _, right in judged])
         results = outcomes(cases, scores, answerer, calibration, plausible)
-        plausible, _, right = thresholds_by_key(results, keys, articles)
-        tried[strength] = (likelihood, plausible, calibration, results, confidence_inputs(cases))
-        log(f"L2 {strength}: held-out log-likelihood {likelihood:.4f}, plausible {plausible:.4f}, {right} of "
-            f"{len(results)} questions right refusing below it")
-    # The strength is chosen by the ranker's own objective out of fold. The count of questions right moves
-    # by a few with the assignment of articles to folds (and with the embedded HNSW index's neighbours,
-    # which differ a little between processes), as much as the strengths differ; the likelihood does not.
-    strength = max(STRENGTHS, key=lambda k: tried[k][0])
-    _, plausible, calibration, results, inputs = tried[strength]
+        found, _, right = thresholds_by_key(results, keys, articles)
+        log(f"judged with plausible {plausible:.4f}: {right} of {len(results)} questions right refusing below {found:.4f}")
+        if found == plausible:
+            break
+        plausible = found
+    inputs = confidence_inputs(cases)
     confidence, held_out, chosen = fit_confidence(inputs, results, np.array([fold_of(case) for case in cases]))
     confident = [(float(c), ok, unanswerable) for c, (_, ok, unanswerable) in zip(held_out, results, strict=True)]
     threshold, separate, right = thresholds_by_key(confident, keys, articles)
@@ -488,16 +495,6 @@ def fit(cases: list[Case], answerer: ExtractiveAnswerer, questions_path: Path, l
     )
 
 
-def previous_plausible(path: Path) -> float:
-    """The plausibility bound of the weights being replaced, which the drafts judged while fitting read
-    (the new one comes out at the end); read even from a file fitted for other features, which the
-    answerer would refuse to load."""
-    try:
-        return float(json.loads(path.read_text(encoding="utf-8"))["plausible"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return Weights.model_fields["plausible"].default
-
-
 def main(argv: list[str] | None = None) -> int:
     from rag.pipeline import Pipeline
     from rag.settings import Settings
@@ -517,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\r{n}/{total} {qid:40s}", end="" if n < total else "\n", file=sys.stderr)
 
     cases = collect(pipeline, answerer, questions, progress=progress)
-    weights = fit(cases, answerer, args.questions, plausible=previous_plausible(args.out))
+    weights = fit(cases, answerer, args.questions)
     save(weights, args.out)
     print(f"wrote {args.out}: threshold {weights.threshold} {weights.thresholds}, {weights.provenance['cross_validated_on_dev']}")
     return 0

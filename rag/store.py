@@ -57,6 +57,12 @@ def build_fingerprint(settings: Settings) -> dict[str, str | int]:
     }
 
 
+# Chroma saves its HNSW graph every `sync_threshold` writes and keeps the vectors written since in its log,
+# which every process that opens the store re-inserts into the graph in an order that varies between
+# processes; the neighbours found then vary too (176 of 1,430 dev questions had a different dense top 40 in
+# two processes over one index). Saving after every write leaves nothing to re-insert. Chroma's default
+# batch_size of 100 keeps a 1,000-vector add one save, not ten.
+HNSW = {"space": "cosine", "sync_threshold": 1}
 ADD_BATCH = 1000  # vectors per call; Chroma refuses calls above its max batch size (5,461 with SQLite)
 UNREACHABLE = "cannot reach the Chroma server (RAG_CHROMA_URL)"
 WRITE_DEADLINE_FACTOR = 12
@@ -184,9 +190,7 @@ class VectorStore:
             client = self._calls.run(lambda: _client(self._settings))
             collection = self._calls.run(
                 lambda: client.get_or_create_collection(
-                    self._settings.collection,
-                    metadata={"hnsw:space": "cosine", **fingerprint},
-                    embedding_function=None,
+                    self._settings.collection, metadata=fingerprint, configuration={"hnsw": HNSW}, embedding_function=None
                 )
             )
         except (StoreUnavailable, IndexEmpty):
@@ -247,6 +251,7 @@ class VectorStore:
         # store, and nothing reads it (the docstore holds the text and metadata).
         if not chunks:
             return
+        self._save_every_write()
         ids = [chunk.chunk_id for chunk in chunks]
         metadatas = [
             {"source_id": chunk.source_id, "outlet": chunk.outlet or "", "published_day": day_number(chunk.published)}
@@ -262,8 +267,15 @@ class VectorStore:
             self._guard(add, write=True)
 
     def delete(self, chunk_ids: list[str]) -> None:
+        self._save_every_write()
         for lo in range(0, len(chunk_ids), 5000):
             self._guard(lambda lo=lo: self.collection.delete(ids=chunk_ids[lo : lo + 5000]), write=True)
+
+    def _save_every_write(self) -> None:
+        """A collection created before HNSW's save-every-write adopts it, and saves its tail on this write."""
+        configured = self._guard(lambda: (self.collection.configuration_json or {}).get("hnsw") or {})
+        if configured.get("sync_threshold") != HNSW["sync_threshold"]:
+            self._guard(lambda: self.collection.modify(configuration={"hnsw": {"sync_threshold": HNSW["sync_threshold"]}}), write=True)
 
     def all_ids(self) -> set[str]:
         ids: set[str] = set()

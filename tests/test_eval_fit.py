@@ -229,8 +229,24 @@ def test_the_regularisation_is_judged_by_how_likely_it_makes_unseen_right_candid
     assert sure > unsure > wrong and abs(unsure - np.log(np.exp(0.5) / (np.exp(0.5) + 1))) < 1e-9
 
 
-def test_a_refit_after_a_feature_change_reads_the_old_files_bound_which_the_answerer_would_refuse(tmp_path):
-    old = tmp_path / "weights.json"
-    old.write_text('{"features": {"a_feature_since_removed": 1.0}, "plausible": 0.31}', encoding="utf-8")
-    assert fit.previous_plausible(old) == 0.31
-    assert fit.previous_plausible(tmp_path / "missing.json") == Weights.model_fields["plausible"].default
+def test_a_refit_judges_its_drafts_with_the_bound_it_finds_never_with_the_weights_it_replaces(answerer, monkeypatch):
+    monkeypatch.setattr(fit, "STRENGTHS", (1.0,))
+    questions, passages = [], []
+    for n, (text, question, answer) in enumerate(FACTS):
+        passages.append(passage(text, source_id=f"s{n}", rank=n))
+        questions.append(GoldQuestion(id=f"q{n}", question=question, answers=[answer], evidence=[text], sources=[f"s{n}"]))
+    questions.append(GoldQuestion(id="u", question="Who founded the museum?", unanswerable=True, sources=["s0"]))
+    cases = fit.collect(Retrieval(passages), answerer, questions)
+    judged_with = []
+
+    def outcomes(cases, scores, answerer, calibration=None, plausible=None):
+        judged_with.append(plausible)
+        return real(cases, scores, answerer, calibration, plausible)
+
+    real = fit.outcomes
+    monkeypatch.setattr(fit, "outcomes", outcomes)
+    # the weights in use when the refit runs hold a bound of their own, which must not reach the refit
+    monkeypatch.setattr(answerer, "_weights", answerer.weights.model_copy(update={"plausible": 0.05}))
+    weights = fit.fit(cases, answerer, Path("evals/archive/dev.jsonl"), log=lambda _: None)
+    assert judged_with[0] == Weights.model_fields["plausible"].default
+    assert len(judged_with) < 2 * fit.PLAUSIBLE_ROUNDS and judged_with[-1] == weights.plausible  # a fixed point
