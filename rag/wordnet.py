@@ -190,6 +190,19 @@ def kinds_of(noun: str) -> frozenset[bytes]:
 
 
 @functools.lru_cache(maxsize=4096)
+def _doers(verb: str) -> frozenset[bytes]:
+    """The people WordNet derives from a sense of `verb`: "leader" and "head, chief" from "lead"."""
+    return frozenset(offset for sense in senses(verb, "v") for symbol, offset, pos, _ in _data(sense, "v")[2]
+                     if symbol == b"+" and pos == b"n" and _data(offset, "n")[0] == _PEOPLE)
+
+
+def does(title: str, verb: str) -> bool:
+    """Whether one titled `title` is, by WordNet, a kind of one who does `verb`: an "administrator" is a
+    head, who heads; a "superintendent" leads; a "spokesman" neither heads nor leads."""
+    return bool(_doers(verb) & kinds_of(title))
+
+
+@functools.lru_cache(maxsize=4096)
 def _first_sense(noun: str) -> bytes | None:
     ranked = _ranked_senses(noun, "n")
     return ranked[0] if ranked else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.wordnet import category, related, senses
+from rag.wordnet import category, does, related, senses
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,9 @@ def test_a_word_has_its_senses_and_parts_of_speech_are_apart():
 def test_a_noun_s_category_is_the_file_its_most_frequent_sense_is_filed_under():
     assert category("pollster") == "person" and category("season") == "time" and category("weather") == "phenomenon"
     assert category("drugmaker") is None  # a word WordNet lacks
+
+
+def test_a_title_says_what_its_holder_does_when_it_is_a_kind_of_one_derived_from_the_verb():
+    assert does("administrator", "head") and does("superintendent", "lead") and does("chairman", "chair")
+    assert not does("spokesman", "head") and not does("administrator", "kill")
+    assert not does("administrator", "qwertyuiop") and not does("zymurgy", "head")  # words WordNet lacks

@@ -31,7 +31,7 @@ from rag.meaning import Meaning
 from rag.names import Words, find_name, name_parts, other_names
 from rag.nlp import entities, text_of
 from rag.normalise import find_dates
-from rag.wordnet import category, is_a, related
+from rag.wordnet import category, does, is_a, related
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
 FEATURES = (
@@ -59,6 +59,7 @@ FEATURES = (
     "focus_exact",
     "focus_in_span",
     "title_fits",
+    "title_does",
     "modifiers",
     "modifiers_missing",
     "predicate_sim",
@@ -140,6 +141,9 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["focus_in_span"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in c.span))
         # "spokesperson Randhir Jaiswal", tagged an organisation, is a person by his title
         f["title_fits"] = float(asked is not None and any(category(t.lemma_.lower()) == asked for t in _titles(c.span)))
+        # "Who heads the TSA?": "[TSA Administrator] Peter Neffenger" is the one whose title says he does it
+        f["title_does"] = float(q.predicate is not None and q.role == "subject"
+                                and any(does(t.lemma_.lower(), q.predicate.lemma) for t in _titles(c.span)))
         around = [*nouns, *c.span, *_near(c.span)]
         near = forms(around)
         f["modifiers"] = _share([any(w in near for w in m.words) for m in q.focus_modifiers])
