@@ -28,6 +28,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 Pos = Literal["n", "v"]
 _FILES = {"n": "noun", "v": "verb"}
 _HYPERNYM = (b"@", b"@i")  # "is a kind of", "is an instance of"
+_DERIVED = b"+"  # "is derived from or to" ("leader" of "lead")
 
 
 @functools.lru_cache(maxsize=1)
@@ -193,7 +194,7 @@ def kinds_of(noun: str) -> frozenset[bytes]:
 def _doers(verb: str) -> frozenset[bytes]:
     """The people WordNet derives from a sense of `verb`: "leader" and "head, chief" from "lead"."""
     return frozenset(offset for sense in senses(verb, "v") for symbol, offset, pos, _ in _data(sense, "v")[2]
-                     if symbol == b"+" and pos == b"n" and _data(offset, "n")[0] == _PEOPLE)
+                     if symbol == _DERIVED and pos == b"n" and _data(offset, "n")[0] == _PEOPLE)
 
 
 def does(title: str, verb: str) -> bool:

@@ -141,7 +141,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["focus_in_span"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in c.span))
         # "spokesperson Randhir Jaiswal", tagged an organisation, is a person by his title
         f["title_fits"] = float(asked is not None and any(category(t.lemma_.lower()) == asked for t in _titles(c.span)))
-        # "Who heads the TSA?": "[TSA Administrator] Peter Neffenger" is the one whose title says he does it
+        # "Who heads the agency?": "[Transit Administrator] Ana Ruiz" is the one whose title says she does it
         f["title_does"] = float(q.predicate is not None and q.role == "subject"
                                 and any(does(t.lemma_.lower(), q.predicate.lemma) for t in _titles(c.span)))
         around = [*nouns, *c.span, *_near(c.span)]
