@@ -69,7 +69,7 @@ WRITE_DEADLINE_FACTOR = 12
 
 
 def _client(settings: Settings):
-    import chromadb
+    import chromadb  # already loaded by `_open`, outside the deadline
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
@@ -186,6 +186,10 @@ class VectorStore:
 
     def _open(self) -> None:
         fingerprint = build_fingerprint(self._settings)
+        # Loading the library is not the store answering: after a long idle, with its files no longer in
+        # memory, importing chromadb alone took more than the 5 s a call may take and failed the open.
+        import chromadb  # noqa: F401
+
         try:
             client = self._calls.run(lambda: _client(self._settings))
             collection = self._calls.run(

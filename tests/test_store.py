@@ -1,4 +1,4 @@
-"""The vector store finds the same neighbours in every process that opens it."""
+"""The vector store: the same neighbours in every process that opens it, and an open that a slow disk does not fail."""
 
 from __future__ import annotations
 
@@ -46,3 +46,27 @@ def test_every_process_finds_the_same_neighbours(tmp_path, collection):
     chunks = [Chunk(chunk_id=f"c{i}", source_id=f"s{i // 10}", text="x", start=0, end=1) for i in range(len(vectors))]
     store.add(chunks, vectors)
     assert _neighbours_in_a_new_process(tmp_path, "1") == _neighbours_in_a_new_process(tmp_path, "2")
+
+
+SLOW_IMPORT = """
+import importlib.abc, sys, time
+from rag.settings import Settings
+from rag.store import VectorStore
+
+class SlowDisk(importlib.abc.MetaPathFinder):
+    # chromadb's files read back from a disk that has not seen them for hours
+    def find_spec(self, name, path, target=None):
+        if name == "chromadb":
+            time.sleep(1.5)
+        return None
+
+sys.meta_path.insert(0, SlowDisk())
+print(VectorStore(Settings(index_dir=sys.argv[1], chroma_timeout_s=1.0)).count())
+"""
+
+
+def test_a_slow_import_of_chroma_does_not_fail_the_open(tmp_path):
+    # the deadline bounds what the store does, not how long Python takes to load its library
+    done = subprocess.run([sys.executable, "-c", SLOW_IMPORT, str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "0"
