@@ -74,6 +74,21 @@ def test_the_paraphrase_set_is_verbatim_paraphrased_and_about_the_seed_article(s
     assert problems(paraphrases, source_texts) == []  # evidence verbatim, answers inside it, no 4-word copies
 
 
+@pytest.mark.parametrize("path", [DEFAULT_QUESTIONS, PARAPHRASES], ids=["seed", "paraphrases"])
+def test_a_question_whose_time_words_depend_on_the_day_names_its_day(path):
+    # "Saturday", "in May", "last year" read against the day the eval runs would make its figures move
+    # with the calendar; "in 2025" means the same on any day.
+    from rag.history import standalone
+    from rag.timewindow import find_window
+
+    def window(q: GoldQuestion, day: dt.date):
+        found = find_window(standalone(q.question, q.history).query, day)
+        return found and (found.start, found.end)
+
+    undated = [q.id for q in load_questions(path) if q.as_of is None and window(q, dt.date(2026, 12, 3)) != window(q, dt.date(2027, 7, 1))]
+    assert undated == []
+
+
 def test_every_answerable_question_has_an_answer_inside_its_evidence(gold):
     # Otherwise a fully supported, correct answer could not exist and citation support would be noise.
     assert [q.id for q in gold if q.evidence and not any(contains(e, q.answers) for e in q.evidence)] == []
