@@ -1,6 +1,6 @@
 """The baseline: a plain llama-index pipeline over the same articles, embedder and chunking as ours.
 
-    VectorStoreIndex.from_documents(docs, storage_context=<ChromaVectorStore>, embed_model=MiniLMEmbedding,
+    VectorStoreIndex.from_documents(docs, storage_context=<ChromaVectorStore>, embed_model=LlamaIndexMiniLM(MiniLMEmbedding),
                                     transformations=[SentenceSplitter(256/32, cl100k)])
     index.as_retriever(similarity_top_k=k).retrieve(question)
 
@@ -53,22 +53,16 @@ def _collection(index_dir: Path, chroma_url: str | None = None, fresh: bool = Fa
     return client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None)
 
 
-def _disable_global_llm() -> None:
-    from rag.offline import disable_llama_index_defaults
-
-    disable_llama_index_defaults()
-
-
 def build(archive: Path, index_dir: Path, settings: Settings, chroma_url: str | None = None) -> dict:
     """Ingest the archive the plain way; returns seconds (load + chunk + embed + store) and chunk count."""
     from llama_index.core import Document, StorageContext, VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+    from rag.llama_embedding import LlamaIndexMiniLM  # and llama-index's global LLM set to None
     from rag.models import Source
     from rag.sources import load_sources
 
-    _disable_global_llm()
-    embedder = MiniLMEmbedding(settings.embed_model, settings.embed_batch_size, settings.model_cache_dir)
+    embedder = LlamaIndexMiniLM(MiniLMEmbedding(settings.embed_model, settings.embed_batch_size, settings.model_cache_dir))
     collection = _collection(index_dir, chroma_url, fresh=True)
     started = time.perf_counter()
     docs = [Document(text=s.text, id_=s.source_id) for s in load_sources([archive]) if isinstance(s, Source)]
@@ -89,12 +83,12 @@ def clone_from_ours(our_index: Path, index_dir: Path, settings: Settings, page: 
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from rag.docstore import DocStore
+    from rag.llama_embedding import LlamaIndexMiniLM  # and llama-index's global LLM set to None
     from rag.store import VectorStore
 
-    _disable_global_llm()
     ours = VectorStore(settings.model_copy(update={"index_dir": our_index})).collection
     texts = DocStore(our_index / "docstore.sqlite")  # our Chroma keeps no copy of the text
-    embedder = MiniLMEmbedding(settings.embed_model, settings.embed_batch_size, settings.model_cache_dir)
+    embedder = LlamaIndexMiniLM(MiniLMEmbedding(settings.embed_model, settings.embed_batch_size, settings.model_cache_dir))
     storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=_collection(index_dir, fresh=True)))
     index = VectorStoreIndex([], storage_context=storage, embed_model=embedder)
     started, offset, copied = time.perf_counter(), 0, 0
@@ -121,9 +115,10 @@ class BaselineRetriever:
         from llama_index.core import VectorStoreIndex
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        _disable_global_llm()
+        from rag.llama_embedding import LlamaIndexMiniLM  # and llama-index's global LLM set to None
+
         store = ChromaVectorStore(chroma_collection=_collection(index_dir, chroma_url))
-        self.retriever = VectorStoreIndex.from_vector_store(store, embed_model=embedder).as_retriever(similarity_top_k=k)
+        self.retriever = VectorStoreIndex.from_vector_store(store, embed_model=LlamaIndexMiniLM(embedder)).as_retriever(similarity_top_k=k)
 
     def retrieve(self, question: str) -> list[str]:
         return [hit.node.ref_doc_id for hit in self.retriever.retrieve(question)]

@@ -12,6 +12,9 @@ import functools
 from llama_index.core.node_parser import SentenceSplitter
 
 from rag.models import Chunk, Row, Source
+from rag.offline import disable_llama_index_defaults
+
+disable_llama_index_defaults()  # llama-index is loaded from here on: nothing may fall back to OpenAI
 
 
 @functools.lru_cache(maxsize=1)

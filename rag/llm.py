@@ -20,6 +20,7 @@ from rag.models import Answer, Message, ScoredChunk
 from rag.names import word_set
 from rag.nlp import load_nlp, parse
 from rag.normalise import numbers
+from rag.offline import disable_llama_index_defaults
 from rag.sentences import Citations, Sentence, passage_sentences
 from rag.settings import Settings
 from rag.verify import refuse, split_claims
@@ -77,6 +78,7 @@ def _complete(settings: Settings, messages: list[dict]) -> str:
     from llama_index.core.llms import ChatMessage
     from llama_index.llms.openai_like import OpenAILike
 
+    disable_llama_index_defaults()  # this model is passed explicitly; nothing else may fall back to OpenAI
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "unused"
     llm = OpenAILike(
         model=settings.llm_model,

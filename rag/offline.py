@@ -6,6 +6,7 @@ Gradio and huggingface_hub send telemetry; llama-index silently falls back to Op
 
 from __future__ import annotations
 
+import functools
 import os
 from importlib import util
 from pathlib import Path
@@ -36,8 +37,10 @@ def go_offline() -> None:
         os.environ.setdefault(name, value)
 
 
+@functools.cache
 def disable_llama_index_defaults() -> None:
-    """Called once by the Pipeline: no global LLM, so nothing can fall back to OpenAI."""
+    """No global LLM, so nothing can fall back to OpenAI. Called, once per process, by each module of rag
+    that loads llama-index (answering a question loads none)."""
     import contextlib
     import io
 

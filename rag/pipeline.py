@@ -22,11 +22,9 @@ from rag.cleaning import normalise_text
 from rag.docstore import DocStore
 from rag.embedding import MiniLMEmbedding
 from rag.feedback import FeedbackStore
-from rag.ingest import Ingester
 from rag.keyword import KeywordIndex
 from rag.models import Answer, Filters, IngestReport, Message, ScoredChunk, Source, SourceInfo, new_answer_id
 from rag.normalise import format_date
-from rag.offline import disable_llama_index_defaults
 from rag.relevance import Relevance
 from rag.retrieve import Retriever
 from rag.settings import Settings
@@ -147,7 +145,6 @@ def _dates_searched(searched: Filters) -> str:
 
 class Pipeline:
     def __init__(self, settings: Settings | None = None):
-        disable_llama_index_defaults()
         self.settings = settings or Settings()
         self.docs = DocStore(self.settings.docstore_path)
         self.vectors = VectorStore(self.settings)
@@ -161,6 +158,8 @@ class Pipeline:
 
     # --- index ----------------------------------------------------------------------------------------
     def ingest(self, paths: Sequence[Path] | None = None, prune: bool = False, on_progress=None, on_wait=None) -> IngestReport:
+        from rag.ingest import Ingester  # loads llama-index's splitter: answering questions never needs it
+
         ingester = Ingester(self.settings, self.docs, self.vectors, self.embedder, self.nlp, self.relevance)
         report = ingester.run(paths or [self.settings.sources_dir], prune=prune, on_progress=on_progress, on_wait=on_wait)
         self._keyword = None

@@ -45,3 +45,14 @@ def test_chunk_ids_change_with_content_only():
     assert ids == [c.chunk_id for c in chunk_source(article)]
     edited = article.model_copy(update={"content_hash": "0" * 64})
     assert set(ids).isdisjoint(c.chunk_id for c in chunk_source(edited))
+
+
+def test_loading_the_splitter_leaves_llama_index_no_llm_to_fall_back_on():
+    # llama-index answers with OpenAI wherever no model is passed; whatever loads it must say none
+    import subprocess
+    import sys
+
+    check = "import rag.chunking\nfrom llama_index.core import Settings\nprint(type(Settings._llm).__name__)"
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "MockLLM"

@@ -197,7 +197,7 @@ def test_earlier_turns_are_sent_before_the_question(passages):
 def test_the_global_llama_index_llm_is_never_used(chat, passages):
     from llama_index.core import Settings as LlamaSettings
 
-    LlamaSettings.llm = None  # what the Pipeline does: llama-index then holds a MockLLM
+    LlamaSettings.llm = None  # what every module of rag that loads llama-index does: it then holds a MockLLM
     before = LlamaSettings._llm
     chat.reply = "NOT IN SOURCES"
     answer_with_llm(QUESTION, passages, settings=settings_for(chat))

@@ -140,3 +140,23 @@ def test_a_questions_time_words_never_hide_an_undated_source(tmp_path, sources_c
     assert not answer.answerable  # the user's own as-of date keeps undated sources out, as documented
     answer = pipeline.ask(question)
     assert answer.window is not None and answer.answerable and "4,321" in answer.answer
+
+
+ANSWER_IN_A_NEW_PROCESS = """
+import sys
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+answer = Pipeline(Settings(index_dir=sys.argv[1])).ask("Who did Pakistan blame for the attacks?")
+assert answer.answerable, answer.answer
+print(sorted({m for m in sys.modules if m.startswith(("llama_index.", "fastapi", "gradio"))}))
+"""
+
+
+def test_answering_a_question_loads_no_llama_index_and_no_web_framework(seed_pipeline, seed_settings):
+    # loading llama-index took 1.2 s of a cold `rag ask` (3.8 s): its splitter is needed to ingest only
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", ANSWER_IN_A_NEW_PROCESS, str(seed_settings.index_dir)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
