@@ -21,7 +21,8 @@ right when its text holds one of the question's answers (for yes/no: when its se
    over the best candidate's out-of-fold calibrated score and its features, fitted to tell the questions
    answered right from the unanswerable ones. Answerable questions whose best candidate is wrong are left
    out: answering or refusing them is wrong alike, so they say nothing about when to refuse. Its L2
-   penalty is chosen by the likelihood of questions of articles held out (the same 5 folds);
+   penalty is the strongest whose likelihood of the questions of articles held out (the same 5 folds)
+   cannot be told from the best one's (`steady_strength`);
 5. the refusal threshold, on the out-of-fold confidence: the one that gets the most dev questions right
    (answerable ones answered right in the lead, a cited quote holding the answer; unanswerable ones
    refused), averaged over its neighbours so that it keeps away from the edge of the best range, judged
@@ -318,12 +319,25 @@ def fit_confidence(x: np.ndarray, results: list[tuple[float, bool, bool]], folds
             part = has & (folds == fold)
             held_out[part] = 1 / (1 + np.exp(-(x[part] @ w + b)))
         p = np.clip(held_out[train], 1e-9, 1 - 1e-9)
-        likelihood = float(np.mean(y[train] * np.log(p) + (1 - y[train]) * np.log(1 - p)))
-        tried.append((likelihood, strength, held_out))
-    likelihood, strength, held_out = max(tried, key=lambda t: t[0])
+        tried.append((y[train] * np.log(p) + (1 - y[train]) * np.log(1 - p), strength, held_out))
+    strength, held_out, likelihood = steady_strength(tried)
     w, b = model(train, strength)
     confidence = Confidence(weights={n: round(float(v), 6) for n, v in zip(CONFIDENCE_INPUTS, w, strict=True)}, intercept=round(b, 6))
-    return confidence, held_out, {"C": strength, "questions": int(train.sum()), "held_out_log_likelihood": round(likelihood, 4)}
+    return confidence, held_out, {"C": strength, "questions": int(train.sum()), "held_out_log_likelihood": likelihood}
+
+
+def steady_strength(tried: list[tuple[np.ndarray, float, np.ndarray]]) -> tuple[float, np.ndarray, float]:
+    """Of (per-question held-out log-likelihoods, C, held-out confidences), ordered from the strongest
+    penalty: the strongest penalty whose likelihood the questions cannot tell from the best's (the mean of
+    the paired differences within one standard error of it), with its confidences and mean likelihood.
+    Neighbouring penalties fit about equally well, but a weaker one spreads the confidences wider and moved
+    the refusal threshold fitted on them by 0.1 from one refit to the next."""
+    best = max(tried, key=lambda t: float(np.mean(t[0])))[0]
+    for likelihoods, strength, held_out in tried:
+        gap = best - likelihoods
+        if float(np.mean(gap)) <= float(np.std(gap)) / math.sqrt(len(gap)):
+            return strength, held_out, round(float(np.mean(likelihoods)), 4)
+    raise AssertionError("the best strength is within noise of itself")
 
 
 def best_threshold(results: list[tuple[float, bool, bool]], window: float = THRESHOLD_WINDOW) -> tuple[float, int]:

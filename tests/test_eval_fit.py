@@ -139,6 +139,19 @@ def test_the_confidence_learns_what_tells_answered_questions_from_unanswerable_o
     assert np.mean(right[:, None] > absent[None, :]) > 0.9  # judged on articles held out
 
 
+def test_the_confidence_takes_the_strongest_penalty_its_held_out_questions_cannot_tell_from_the_best():
+    rng = np.random.default_rng(3)
+    base = rng.normal(-0.5, 0.3, 400)
+    confidences = [np.full(400, c) for c in (0.1, 0.2, 0.3)]
+    tied = [(base - 0.002 + rng.normal(0, 0.05, 400), 0.01, confidences[0]),  # a hair worse, within noise
+            (base, 0.03, confidences[1]),
+            (base + 0.001, 0.1, confidences[2])]  # the best, by less than its noise
+    assert fit.steady_strength(tied)[0] == 0.01
+    apart = [(base - 0.1, 0.01, confidences[0]), (base, 0.03, confidences[1]), (base + 0.001 + rng.normal(0, 0.05, 400), 0.1, confidences[2])]
+    strength, held_out, likelihood = fit.steady_strength(apart)
+    assert strength == 0.03 and held_out is confidences[1] and likelihood == round(float(np.mean(base)), 4)
+
+
 def test_the_threshold_keeps_its_distance_from_the_edge_of_the_best_stretch():
     results = [(p / 100, False, True) for p in range(1, 21)]  # unanswerable: refusing them is right
     results += [(p / 100, False, False) for p in range(21, 61)]  # answered wrong: refusing costs nothing
