@@ -123,6 +123,8 @@ def _names(q: Question, e: Evidence) -> list[Candidate]:
         if _inside(e, ent) and ent.label_ not in NUMBER_LABELS | DATE_LABELS:
             out.append(Candidate(e, ent, ent.label_, _words(ent)))
     inside_ents = {i for ent in entities(doc) for i in range(ent.start, ent.end)}
+    # "Saturday, May 2", "in 2007 and 2008": a date or a figure the parser set beside a noun names nothing
+    figures = {i for ent in entities(doc) if ent.label_ in NUMBER_LABELS | DATE_LABELS for i in range(ent.start, ent.end)}
     run: list[int] = []
     for t in [*sent, None]:
         if t is not None and t.pos_ == "PROPN" and t.i not in inside_ents:
@@ -145,9 +147,15 @@ def _names(q: Question, e: Evidence) -> list[Candidate]:
     for t in sent:
         if t.dep_ == "appos" and t.head.i in range(sent.start, sent.end):
             span = doc[t.left_edge.i : t.right_edge.i + 1]
-            if _inside(e, span) and len(span) <= MAX_CLAUSE_TOKENS:
+            if _inside(e, span) and len(span) <= MAX_CLAUSE_TOKENS and not _all_in(span, figures):
                 out.append(Candidate(e, span, "APPOS", _words(span)))
     return out
+
+
+def _all_in(span: Span, tokens: set[int]) -> bool:
+    """Whether every word of the span (its punctuation and conjunctions aside) is one of `tokens`."""
+    words = [t.i for t in span if not t.is_punct and t.pos_ != "CCONJ"]
+    return bool(words) and all(i in tokens for i in words)
 
 
 def _descriptions(q: Question, e: Evidence) -> list[Candidate]:

@@ -95,3 +95,10 @@ def test_a_candidate_is_never_part_of_a_hyphenated_word(answerer):
     found = candidates(answerer, "How did the semifinal finish?", [passage(text)])
     texts = {t for t, _ in found}
     assert ("4-0", "CARDINAL") in found and not texts & {"4", "0", "4-0,"}
+
+
+def test_a_date_the_parser_set_beside_another_is_no_apposition_to_name(answerer):
+    text = "Silver Arrow, a colt with long odds, won the Derby on Saturday, May 2."
+    found = candidates(answerer, "Who won the Derby?", [passage(text)])
+    assert ("a colt with long odds", "APPOS") in found
+    assert not {text for text, label in found if label == "APPOS"} & {"May 2", "Saturday, May 2"}
