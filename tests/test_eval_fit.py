@@ -147,7 +147,9 @@ def test_the_confidence_takes_the_strongest_penalty_its_held_out_questions_canno
             (base, 0.03, confidences[1]),
             (base + 0.001, 0.1, confidences[2])]  # the best, by less than its noise
     assert fit.steady_strength(tied)[0] == 0.01
-    apart = [(base - 0.1, 0.01, confidences[0]), (base, 0.03, confidences[1]), (base + 0.001 + rng.normal(0, 0.05, 400), 0.1, confidences[2])]
+    apart = [(base - 0.1, 0.01, confidences[0]),  # clearly worse
+             (base, 0.03, confidences[1]),
+             (base + 0.001 + rng.normal(0, 0.05, 400), 0.1, confidences[2])]
     strength, held_out, likelihood = fit.steady_strength(apart)
     assert strength == 0.03 and held_out is confidences[1] and likelihood == round(float(np.mean(base)), 4)
 
