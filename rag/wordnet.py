@@ -29,6 +29,7 @@ Pos = Literal["n", "v"]
 _FILES = {"n": "noun", "v": "verb"}
 _HYPERNYM = (b"@", b"@i")  # "is a kind of", "is an instance of"
 _DERIVED = b"+"  # "is derived from or to" ("leader" of "lead")
+_CAUSES = b">"  # "causes" ("kill" causes "die", "raise" causes "rise")
 
 
 @functools.lru_cache(maxsize=1)
@@ -201,6 +202,17 @@ def does(title: str, verb: str) -> bool:
     """Whether one titled `title` is, by WordNet, a kind of one who does `verb`: an "administrator" is a
     head, who heads; a "superintendent" leads; a "spokesman" neither heads nor leads."""
     return bool(_doers(verb) & kinds_of(title))
+
+
+@functools.lru_cache(maxsize=4096)
+def causes(verb: str, effect: str) -> bool:
+    """Whether to `verb` something is, by WordNet, to make it `effect`: a sense of the verb, or of the verb
+    it is a kind of, causes a sense of the effect ("kill" causes "die", to "murder" is to kill; "raise"
+    causes "rise"; "blame" causes nothing)."""
+    effects = senses(effect, "v")
+    return verb != effect and any(symbol == _CAUSES and offset in effects
+                                  for sense in senses(verb, "v") for kind in {sense, *_hypernyms(sense, "v")}
+                                  for symbol, offset, _, _ in _data(kind, "v")[2])
 
 
 @functools.lru_cache(maxsize=4096)

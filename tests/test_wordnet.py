@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.wordnet import category, does, related, senses
+from rag.wordnet import category, causes, does, related, senses
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,8 @@ def test_a_title_says_what_its_holder_does_when_it_is_a_kind_of_one_derived_from
     assert does("administrator", "head") and does("superintendent", "lead") and does("chairman", "chair")
     assert not does("spokesman", "head") and not does("administrator", "kill")
     assert not does("administrator", "qwertyuiop") and not does("zymurgy", "head")  # words WordNet lacks
+
+
+def test_a_verb_causes_what_its_object_then_does():
+    assert causes("kill", "die") and causes("murder", "die") and causes("raise", "rise")
+    assert not causes("die", "kill") and not causes("blame", "die") and not causes("kill", "kill")

@@ -31,7 +31,7 @@ from rag.meaning import Meaning
 from rag.names import Words, find_name, name_parts, other_names
 from rag.nlp import entities, text_of
 from rag.normalise import find_dates
-from rag.wordnet import category, does, is_a, related
+from rag.wordnet import category, causes, does, is_a, related
 
 # The order of the weights in rag/extractive/weights.json; "prior" is filled in by the ranker.
 FEATURES = (
@@ -151,6 +151,10 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         # apart from `modifiers`, where 0 would also mean the question named no modifier)
         f["modifiers_missing"] = _share([not any(w in e.words_said for w in m.words) for m in q.focus_modifiers])
         verb, role = governing_verb(c.span)
+        if verb is not None and q.predicate is not None and role is not None and causes(verb.lemma_.lower(), q.predicate.lemma):
+            # "Fighters killed 17 soldiers" answers "How many soldiers died?": what a verb does to its object,
+            # the verb it causes says of its subject; its own subject (the fighters) did not die
+            role = {"object": "subject", "subject": "cause"}.get(role, role)
         similarity = 0.0
         if q.predicate is not None and c.label == "SENTENCE":  # a yes/no or reason sentence: its best verb
             verbs = [t.lemma_.lower() for t in c.span if t.pos_ == "VERB"]

@@ -25,6 +25,11 @@ def test_the_object_of_the_asked_verb_fills_the_asked_role_and_its_subject_does_
     assert found["Mohsin Naqvi"].features["role_differs"] > 0
 
 
+def test_the_object_of_a_verb_that_causes_the_asked_one_fills_its_subject(answerer):
+    found = ranked(answerer, "How many soldiers died?", "Fighters killed 17 soldiers on Saturday, and 40 fighters fled.")
+    assert found["17"].features["role_agrees"] > 0 and found["17"].features["role_differs"] == 0
+
+
 def test_a_figure_is_tied_to_the_noun_it_counts(answerer):
     found = ranked(answerer, "How many civilians were killed?", "Fighters killed 31 civilians and 17 security personnel on Saturday.")
     assert found["31"].features["focus_exact"] == 1.0 and found["17"].features["focus_exact"] == 0.0
