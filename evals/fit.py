@@ -70,7 +70,7 @@ RESAMPLES = 100  # bootstrap resamples of the dev articles the refusal threshold
 PRIOR_SMOOTHING = 5.0  # pseudo-candidates pulling a label's lift towards its pooled (or neutral) value
 LEAD_CAPS = (1.0, 2.0, 3.0, 5.0, 10.0)  # how much of the best candidate's lead over its rival may count (raw scores)
 CONFIDENCE_INPUTS = (SCORE, *FEATURES)
-CONFIDENCE_STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0)  # inverse L2 penalties (C) tried for the confidence
+CONFIDENCE_STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0)  # inverse L2 penalties (C) for the confidence, strongest first
 
 
 @dataclass
