@@ -139,7 +139,7 @@ def describe(q: Question, candidates: list[Candidate], evidence: list[Evidence],
         f["focus_close"] = float(closeness >= CLOSE_MEANING)
         f["focus_exact"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in nouns if t not in c.span))
         f["focus_in_span"] = float(q.focus is not None and any(word_match(q.focus, t) >= 1.0 for t in c.span))
-        # "spokesperson Randhir Jaiswal", tagged an organisation, is a person by his title
+        # "spokesperson Ana Ruiz", the phrase tagged an organisation, is a person by her title
         f["title_fits"] = float(asked is not None and any(category(t.lemma_.lower()) == asked for t in _titles(c.span)))
         # "Who heads the agency?": "[Transit Administrator] Ana Ruiz" is the one whose title says she does it
         f["title_does"] = float(q.predicate is not None and q.role == "subject"
